@@ -1,0 +1,22 @@
+// Stack settings -> the ordered list of migrations. `pulumi up` applies this list and `render`
+// writes it, so the two can never disagree.
+import { StackSettings } from "../../config/schema";
+import { Migration } from "./migration";
+import { retoolRoleGrantsMigration } from "./retoolRoleGrants";
+import { syncFunctionMigration } from "./syncFunction";
+import { syncSchemaMigration } from "./syncSchema";
+import { usersTableMigrations } from "./usersTable";
+
+/** The migrations that own the users table: protected, and never deleted with the stack. */
+export function tableMigrations(settings: StackSettings): Migration[] {
+  return [syncSchemaMigration(), ...usersTableMigrations(settings.usersTable)];
+}
+
+/** The migrations for the sync function and the Retool role's privileges. */
+export function accessMigrations(settings: StackSettings): Migration[] {
+  return [syncFunctionMigration(settings), retoolRoleGrantsMigration(settings)];
+}
+
+export function allMigrations(settings: StackSettings): Migration[] {
+  return [...tableMigrations(settings), ...accessMigrations(settings)];
+}

@@ -1,0 +1,97 @@
+// The users table: created new, or the Retool columns added in place to a table the team already
+// has. Only additive statements: nothing here drops, rewrites or deletes.
+import { UsersTableSettings } from "../../config/schema";
+import { ident, literal } from "./identifiers";
+import { Migration } from "./migration";
+import { RETOOL_USER_ID_PATTERN } from "./retoolUserId";
+import { UsersTableColumns, indexName, usersTableColumns } from "./usersTableColumns";
+
+/** How long an ALTER on an adopted (live) table may wait for its lock before backing off. */
+export const ADOPT_LOCK_TIMEOUT_MS = 100;
+
+function createTable(c: UsersTableColumns): Migration {
+  const q = ident;
+  return {
+    id: "002_users_table",
+    description: `create ${c.schema}.${c.table}, one row per Retool user`,
+    transactional: true,
+    statements: [
+      `CREATE SCHEMA IF NOT EXISTS ${q(c.schema)}`,
+      `CREATE TABLE IF NOT EXISTS ${c.qualifiedName} (
+  ${q(c.primaryKey)} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ${q(c.retoolUserId)} text CONSTRAINT ${q(indexName(c.table, "retool_user_id_key"))} UNIQUE
+    CONSTRAINT ${q(indexName(c.table, "retool_user_id_format"))} CHECK (${q(c.retoolUserId)} ~ ${literal(RETOOL_USER_ID_PATTERN)}),
+  ${q(c.email)} text NOT NULL CONSTRAINT ${q(indexName(c.table, "email_not_blank"))} CHECK (btrim(${q(c.email)}) <> ''),
+  ${q(c.firstName)} text,
+  ${q(c.lastName)} text,
+  ${q(c.active)} boolean NOT NULL DEFAULT true,
+  ${q(c.createdAt)} timestamptz NOT NULL DEFAULT now(),
+  ${q(c.updatedAt)} timestamptz NOT NULL DEFAULT now(),
+  ${q(c.lastSeenAt)} timestamptz
+)`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(indexName(c.table, "email_lower_key"))} ON ${c.qualifiedName} (lower(${q(c.email)}))`,
+      `COMMENT ON TABLE ${c.qualifiedName} IS ${literal(
+        "Retool users, one row each, keyed by retool_user_id. Written through retool_sync.sync_user; managed by retool-user-sync.",
+      )}`,
+    ],
+  };
+}
+
+function adoptColumns(c: UsersTableColumns): Migration {
+  const table = `${c.schema}.${c.table}`;
+  const mustHave = (column: string, key: string) => `
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                 WHERE attrelid = ${literal(c.qualifiedName)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN
+    RAISE EXCEPTION USING ERRCODE = '42703',
+      MESSAGE = ${literal(`usersTable.mode is adopt, but ${table} has no column ${column}`)},
+      HINT = ${literal(`Set usersTable.${key} to the existing column's name in the stack file.`)};
+  END IF;`;
+  const added = [c.retoolUserId, c.firstName, c.lastName]
+    .map((col) => `ADD COLUMN IF NOT EXISTS ${ident(col)} text`)
+    .concat(`ADD COLUMN IF NOT EXISTS ${ident(c.active)} boolean`)
+    .concat([c.createdAt, c.updatedAt, c.lastSeenAt].map((col) => `ADD COLUMN IF NOT EXISTS ${ident(col)} timestamptz`));
+  return {
+    id: "002_users_table",
+    description: `add the Retool columns to the existing table ${table} (no rewrite, no defaults, existing rows untouched)`,
+    transactional: true,
+    lockTimeoutMs: ADOPT_LOCK_TIMEOUT_MS,
+    statements: [
+      `DO $adopt$
+BEGIN
+  IF to_regclass(${literal(c.qualifiedName)}) IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42P01',
+      MESSAGE = ${literal(`usersTable.mode is adopt, but table ${table} does not exist`)},
+      HINT = 'Fix usersTable.schema and usersTable.name in the stack file, or use usersTable.mode: create.';
+  END IF;${mustHave(c.primaryKey, "primaryKey")}${mustHave(c.email, "emailColumn")}
+END
+$adopt$`,
+      // One ALTER, one brief lock: nullable columns without defaults change only the catalog.
+      `ALTER TABLE ${c.qualifiedName}\n  ${added.join(",\n  ")}`,
+    ],
+  };
+}
+
+function adoptIndexes(c: UsersTableColumns): Migration {
+  const idKey = indexName(c.table, "retool_user_id_key");
+  const emailIdx = indexName(c.table, "email_lower_idx");
+  return {
+    id: "003_users_table_indexes",
+    description: `index ${c.schema}.${c.table} by Retool id (unique) and by lower(email), built concurrently so writers are not blocked`,
+    transactional: false,
+    concurrentIndexes: [
+      { schema: c.schema, name: idKey },
+      { schema: c.schema, name: emailIdx },
+    ],
+    statements: [
+      `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(idKey)} ON ${c.qualifiedName} (${ident(c.retoolUserId)})`,
+      // Not unique: an adopted table may already hold the same address twice; sync_user refuses
+      // to guess between such rows rather than this index refusing to build.
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ident(emailIdx)} ON ${c.qualifiedName} (lower(${ident(c.email)}))`,
+    ],
+  };
+}
+
+export function usersTableMigrations(table: UsersTableSettings): Migration[] {
+  const columns = usersTableColumns(table);
+  return table.mode === "create" ? [createTable(columns)] : [adoptColumns(columns), adoptIndexes(columns)];
+}

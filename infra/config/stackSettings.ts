@@ -1,0 +1,97 @@
+// Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
+// the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
+import { z } from "zod";
+import { PROJECT, SECRET_KEYS, StackSettings, stackSettingsSchema } from "./schema";
+
+/** Where the settings came from, so an error can say which file to fix. */
+export interface ConfigOrigin {
+  stack: string;
+  file: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly origin: ConfigOrigin,
+    readonly problems: string[],
+  ) {
+    super(
+      [
+        `Invalid stack config for stack "${origin.stack}":`,
+        ...problems.map((p) => `  - ${p}`),
+        `Fix these keys in ${origin.file} (or with \`pulumi config set [--secret] <key> <value> --stack ${origin.stack}\`), then run again.`,
+      ].join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Raw config keyed as Pulumi keys it ("retool-user-sync:plan"), values already parsed. */
+export type RawConfig = Record<string, unknown>;
+
+const PREFIX = `${PROJECT}:`;
+
+/** Keys that belong to other namespaces (postgresql:, pulumi:, aws:) are not ours to judge. */
+function ownKeys(raw: RawConfig): Record<string, unknown> {
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(PREFIX)) own[key.slice(PREFIX.length)] = value;
+  }
+  return own;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let cursor: unknown = root;
+  for (const part of path) {
+    if (cursor === null || typeof cursor !== "object") return undefined;
+    cursor = (cursor as Record<PropertyKey, unknown>)[part];
+  }
+  return cursor;
+}
+
+function problemsOf(error: z.ZodError, input: unknown): string[] {
+  return error.issues.map((issue) => {
+    const key = PREFIX + issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const where = issue.path.length ? `${key}.` : PREFIX;
+      return `${issue.keys.map((k) => where + k).join(", ")}: unknown key (check the spelling against the config reference in README.md)`;
+    }
+    return `${key}: got ${describe(valueAt(input, issue.path))}; ${issue.message}`;
+  });
+}
+
+export interface ParsedStackConfig {
+  settings: StackSettings;
+  /** Secret keys that are present, encrypted, in the stack. */
+  secretsPresent: string[];
+}
+
+/**
+ * Parses and validates a stack's config. `secretKeys` lists the keys the source knows to be
+ * secret; a secret key given in clear is an error, because it would then sit in a plain file.
+ */
+export function parseStackConfig(raw: RawConfig, origin: ConfigOrigin, secretKeys: string[]): ParsedStackConfig {
+  const own = ownKeys(raw);
+  const problems: string[] = [];
+  const secretsPresent: string[] = [];
+  for (const key of SECRET_KEYS) {
+    if (!(key in own)) continue;
+    if (secretKeys.includes(PREFIX + key)) secretsPresent.push(key);
+    else problems.push(`${PREFIX}${key}: is set in clear; it must be a secret: \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
+    delete own[key];
+  }
+  const parsed = stackSettingsSchema.safeParse(own);
+  if (!parsed.success) problems.push(...problemsOf(parsed.error, own));
+  for (const key of SECRET_KEYS) {
+    if (!secretsPresent.includes(key) && !problems.some((p) => p.startsWith(PREFIX + key))) {
+      problems.push(`${PREFIX}${key}: missing; set it with \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(origin, problems);
+  return { settings: parsed.data, secretsPresent };
+}

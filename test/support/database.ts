@@ -1,0 +1,40 @@
+// A fresh database per test file, on the suite's embedded Postgres, plus helpers to run SQL.
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { inject } from "vitest";
+import type { PgConnection } from "../../infra/providers/pgConnection";
+import { pgClientConfig } from "../../infra/providers/pgConnection";
+
+export function adminConnection(database = "postgres"): PgConnection {
+  const a = inject("pgAdmin");
+  return { host: a.host, port: a.port, database, user: a.user, password: a.password, sslmode: "disable" };
+}
+
+export async function connect(c: PgConnection): Promise<Client> {
+  const client = new Client(pgClientConfig(c));
+  await client.connect();
+  return client;
+}
+
+/** Creates an empty database and returns the admin connection to it. */
+export async function freshDatabase(prefix = "t"): Promise<PgConnection> {
+  const name = `${prefix}_${randomBytes(5).toString("hex")}`;
+  const root = await connect(adminConnection());
+  try {
+    await root.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await root.end();
+  }
+  return adminConnection(name);
+}
+
+/** Creates a login role as `pulumi up` would (through @pulumi/postgresql's Role). */
+export async function createLoginRole(c: PgConnection, name: string, password: string): Promise<void> {
+  const client = await connect(c);
+  try {
+    await client.query(`DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${name}') THEN
+      EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', '${name}', '${password}'); END IF; END $r$`);
+  } finally {
+    await client.end();
+  }
+}
