@@ -1,0 +1,247 @@
+// The sync function's rules, each checked on a real Postgres with the SQL the program applies.
+import { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgClientConfig } from "../../../../infra/providers/pgConnection";
+import { connect } from "../../../support/database";
+import { Provisioned, pgError, provision, syncOutcome, syncUser, tableDump } from "../../../support/provisioned";
+
+const USERS = '"public"."users"';
+const id = (n: number | string) => `user_${String(n).padStart(4, "0")}abc`;
+
+describe("sync_user on a created table", () => {
+  let db: Provisioned;
+  beforeAll(async () => {
+    db = await provision();
+  });
+  afterAll(async () => {
+    await db.admin.end();
+  });
+
+  it("creates the row on the first call, returns the same row later and touches last_seen_at", async () => {
+    const first = await syncUser(db.admin, { id: id(1), email: "Ada@Example.com", first: "Ada", last: "L", source: "continue_page" });
+    expect(first).toMatchObject({ retool_user_id: id(1), email: "Ada@Example.com", first_name: "Ada", last_name: "L", active: true });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await syncUser(db.admin, { id: id(1), email: "ada@example.com", first: "Ada", last: "L", source: "continue_page" });
+    expect(second.id).toBe(first.id);
+    expect(second.created_at).toEqual(first.created_at);
+    expect((second.last_seen_at as Date).getTime()).toBeGreaterThan((first.last_seen_at as Date).getTime());
+    const count = await db.admin.query(`SELECT count(*)::int AS n FROM ${USERS} WHERE retool_user_id = $1`, [id(1)]);
+    expect(count.rows[0].n).toBe(1);
+  });
+
+  it("reports created, unchanged, updated and deactivated outcomes", async () => {
+    expect(await syncOutcome(db.admin, { id: id(2), email: "b@example.com", first: "B", source: "backfill" })).toBe("created");
+    expect(await syncOutcome(db.admin, { id: id(2), email: "b@example.com", first: "B", source: "backfill" })).toBe("unchanged");
+    expect(await syncOutcome(db.admin, { id: id(2), email: "b@example.com", first: "Bea", source: "backfill" })).toBe("updated");
+    expect(await syncOutcome(db.admin, { id: id(2), email: "b@example.com", source: "backfill", active: false })).toBe("deactivated");
+    const row = await syncUser(db.admin, { id: id(2), email: "b@example.com", source: "reconcile" });
+    expect(row).toMatchObject({ first_name: "Bea", active: false });
+  });
+
+  it("backfill does not count as being seen; a login does", async () => {
+    const row = await syncUser(db.admin, { id: id(3), email: "c@example.com", source: "backfill" });
+    expect(row.last_seen_at).toBeNull();
+    const seen = await syncUser(db.admin, { id: id(3), email: "c@example.com", source: "event" });
+    expect(seen.last_seen_at).not.toBeNull();
+  });
+
+  it("never overwrites a value with NULL or an empty string", async () => {
+    await syncUser(db.admin, { id: id(4), email: "d@example.com", first: "Dee", last: "Dee", source: "event" });
+    const row = await syncUser(db.admin, { id: id(4), email: "d@example.com", first: "", last: null, source: "event" });
+    expect(row).toMatchObject({ first_name: "Dee", last_name: "Dee" });
+    const blank = await syncUser(db.admin, { id: id(4), email: "d@example.com", first: "   ", last: "", source: "reconcile" });
+    expect(blank).toMatchObject({ first_name: "Dee", last_name: "Dee" });
+  });
+
+  it("lets trusted sources update email and names", async () => {
+    await syncUser(db.admin, { id: id(5), email: "e@example.com", first: "E", last: "One", source: "event" });
+    const row = await syncUser(db.admin, { id: id(5), email: "e.new@example.com", first: "Eve", last: "Two", source: "reconcile" });
+    expect(row).toMatchObject({ email: "e.new@example.com", first_name: "Eve", last_name: "Two" });
+  });
+
+  it("does not let the Continue page change email or names, only fill a missing name", async () => {
+    await syncUser(db.admin, { id: id(6), email: "f@example.com", first: "Fay", source: "event" });
+    const row = await syncUser(db.admin, { id: id(6), email: "mallory@example.com", first: "Mallory", last: "Filled", source: "continue_page" });
+    expect(row).toMatchObject({ email: "f@example.com", first_name: "Fay", last_name: "Filled" });
+  });
+
+  it("does not let the Continue page reactivate a user or set active at all", async () => {
+    await syncUser(db.admin, { id: id(7), email: "g@example.com", source: "backfill", active: false });
+    const row = await syncUser(db.admin, { id: id(7), email: "g@example.com", source: "continue_page" });
+    expect(row.active).toBe(false);
+    const err = await pgError(() => syncUser(db.admin, { id: id(7), email: "g@example.com", source: "continue_page", active: true }));
+    expect(err.message).toMatch(/p_active can only be set by a trusted source/);
+  });
+
+  it("links an existing row without a Retool id by case-insensitive email, from a trusted source", async () => {
+    const pre = await db.admin.query(`INSERT INTO ${USERS} (email, first_name) VALUES ('Hal@Example.COM', 'Hal') RETURNING id`);
+    const row = await syncUser(db.admin, { id: id(8), email: "hal@example.com", last: "Nine", source: "backfill" });
+    expect(row.id).toBe(pre.rows[0].id);
+    expect(row).toMatchObject({ retool_user_id: id(8), email: "hal@example.com", first_name: "Hal", last_name: "Nine" });
+  });
+
+  it("does not let the Continue page claim an existing row by email (forged input)", async () => {
+    await db.admin.query(`INSERT INTO ${USERS} (email, first_name) VALUES ('ivy@example.com', 'Ivy')`);
+    const before = await tableDump(db.admin, USERS);
+    const err = await pgError(() => syncUser(db.admin, { id: id(9), email: "IVY@example.com", source: "continue_page" }));
+    expect(err.code).toBe("23505");
+    expect(err.message).toMatch(/has the email 'IVY@example.com' but no Retool id, and a continue_page call may not link it/);
+    expect(await tableDump(db.admin, USERS)).toBe(before);
+  });
+
+  it("never moves a Retool id to another row, and never hands one user's row to another id", async () => {
+    await syncUser(db.admin, { id: id(10), email: "jay@example.com", first: "Jay", source: "event" });
+    const before = await tableDump(db.admin, USERS);
+    for (const source of ["continue_page", "event", "backfill", "reconcile"]) {
+      const err = await pgError(() => syncUser(db.admin, { id: id(11), email: "JAY@example.com", first: "Mallory", source }));
+      expect(err.code).toBe("23505");
+      expect(err.message).toMatch(new RegExp(`already belongs to Retool user ${id(10)}`));
+    }
+    // A trusted change of user 12's email onto Jay's address is refused too.
+    await syncUser(db.admin, { id: id(12), email: "kim@example.com", source: "event" });
+    const err = await pgError(() => syncUser(db.admin, { id: id(12), email: "jay@example.com", source: "reconcile" }));
+    expect(err.message).toMatch(/cannot change the email of user_0012abc/);
+    const after = await db.admin.query(`SELECT retool_user_id, email FROM ${USERS} WHERE retool_user_id IN ($1, $2) ORDER BY 1`, [id(10), id(12)]);
+    expect(after.rows).toEqual([
+      { retool_user_id: id(10), email: "jay@example.com" },
+      { retool_user_id: id(12), email: "kim@example.com" },
+    ]);
+    expect((await tableDump(db.admin, USERS)).includes("Mallory")).toBe(false);
+    expect(before.length).toBeGreaterThan(0);
+  });
+
+  it("gives one row per user and no error for 200 concurrent first calls for 20 users", async () => {
+    const pool = new Pool({ ...pgClientConfig(db.conn), max: 50 });
+    try {
+      const calls = Array.from({ length: 200 }, (_, i) => {
+        const n = 100 + (i % 20);
+        const source = ["continue_page", "event", "backfill", "reconcile"][i % 4];
+        return pool.query("SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, $5)", [id(n), `racer${n}@example.com`, "R", String(n), source]);
+      });
+      const results = await Promise.allSettled(calls);
+      const failures = results.filter((r) => r.status === "rejected");
+      expect(failures.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+      const rows = await db.admin.query(`SELECT retool_user_id, count(*)::int AS n FROM ${USERS} WHERE email LIKE 'racer%' GROUP BY 1`);
+      expect(rows.rows.length).toBe(20);
+      expect(rows.rows.every((r) => r.n === 1)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("links one pre-existing row exactly once under 50 concurrent trusted calls", async () => {
+    const pre = await db.admin.query(`INSERT INTO ${USERS} (email) VALUES ('Linker@example.com') RETURNING id`);
+    const pool = new Pool({ ...pgClientConfig(db.conn), max: 25 });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, () =>
+          pool.query("SELECT * FROM retool_sync.sync_user($1, $2, NULL, NULL, 'event')", [id(300), "linker@example.com"]),
+        ),
+      );
+      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      const rows = await db.admin.query(`SELECT id FROM ${USERS} WHERE lower(email) = 'linker@example.com' OR retool_user_id = $1`, [id(300)]);
+      expect(rows.rows).toEqual([{ id: pre.rows[0].id }]);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe("sync_user with linking switched off or opened to the Continue page", () => {
+  it("with linkByEmail off, refuses to link and says how to fix it", async () => {
+    const db = await provision({ linkByEmail: false });
+    try {
+      await db.admin.query(`INSERT INTO ${USERS} (email) VALUES ('lee@example.com')`);
+      const err = await pgError(() => syncUser(db.admin, { id: id(1), email: "lee@example.com", source: "backfill" }));
+      expect(err.hint).toMatch(/linkByEmail is off/);
+    } finally {
+      await db.admin.end();
+    }
+  });
+
+  it("with linkByEmailFromContinuePage on, the Continue page links but still cannot change email", async () => {
+    const db = await provision({ linkByEmailFromContinuePage: true });
+    try {
+      const pre = await db.admin.query(`INSERT INTO ${USERS} (email) VALUES ('Moe@example.com') RETURNING id`);
+      const row = await syncUser(db.admin, { id: id(2), email: "moe@example.com", first: "Moe", source: "continue_page" });
+      expect(row).toMatchObject({ id: pre.rows[0].id, email: "Moe@example.com", first_name: "Moe", retool_user_id: id(2) });
+    } finally {
+      await db.admin.end();
+    }
+  });
+});
+
+describe("sync_user rejects bad input with a clear error and changes nothing", () => {
+  let db: Provisioned;
+  beforeAll(async () => {
+    db = await provision();
+    await syncUser(db.admin, { id: "user_existing1", email: "existing@example.com", first: "Ex", source: "event" });
+  });
+  afterAll(async () => {
+    await db.admin.end();
+  });
+
+  const ok = { id: "user_new1", email: "new@example.com", first: "New", last: "User", source: "event" };
+  const corpus: { name: string; args: Record<string, unknown>; argument: RegExp }[] = [
+    { name: "missing id", args: { id: null }, argument: /p_retool_user_id is required/ },
+    { name: "empty id", args: { id: "" }, argument: /p_retool_user_id is required/ },
+    { name: "numeric legacy id", args: { id: "12345" }, argument: /p_retool_user_id '12345' is not a Retool User ID/ },
+    { name: "uppercase id", args: { id: "user_ABC" }, argument: /p_retool_user_id/ },
+    { name: "id without prefix", args: { id: "abc123" }, argument: /p_retool_user_id/ },
+    { name: "id with only the prefix", args: { id: "user_" }, argument: /p_retool_user_id/ },
+    { name: "id with a space", args: { id: "user_ab c" }, argument: /p_retool_user_id/ },
+    { name: "id with SQL", args: { id: "user_1'; DROP TABLE users; --" }, argument: /p_retool_user_id/ },
+    { name: "id too long", args: { id: `user_${"a".repeat(100)}` }, argument: /p_retool_user_id/ },
+    { name: "id with unicode digits", args: { id: "user_١٢٣" }, argument: /p_retool_user_id/ },
+    { name: "missing email", args: { email: null }, argument: /p_email is required/ },
+    { name: "blank email", args: { email: "   " }, argument: /p_email is required/ },
+    { name: "email without @", args: { email: "new.example.com" }, argument: /p_email 'new.example.com' is not an email address/ },
+    { name: "email with two @", args: { email: "a@b@example.com" }, argument: /p_email/ },
+    { name: "email without domain dot", args: { email: "a@localhost" }, argument: /p_email/ },
+    { name: "email with space inside", args: { email: "a b@example.com" }, argument: /p_email/ },
+    { name: "email with newline", args: { email: "a@example.com\nBcc: x@y.z" }, argument: /p_email/ },
+    { name: "email too long", args: { email: `${"a".repeat(250)}@example.com` }, argument: /p_email is 262 characters long/ },
+    { name: "email with empty local part", args: { email: "@example.com" }, argument: /p_email/ },
+    { name: "first name over 36 characters", args: { first: "F".repeat(37) }, argument: /p_first_name .* longer than 36 characters/ },
+    { name: "last name over 36 characters", args: { last: "L".repeat(37) }, argument: /p_last_name/ },
+    { name: "first name with control character", args: { first: "Bad\u0007Bell" }, argument: /p_first_name/ },
+    { name: "last name over 36 unicode characters", args: { last: "é".repeat(37) }, argument: /p_last_name/ },
+    { name: "unknown source", args: { source: "admin" }, argument: /p_source 'admin' is not a known source/ },
+    { name: "missing source", args: { source: null }, argument: /p_source NULL is not a known source/ },
+    { name: "source in other case", args: { source: "EVENT" }, argument: /p_source/ },
+    { name: "active from the Continue page", args: { source: "continue_page", active: false }, argument: /p_active/ },
+    { name: "existing user's email for a new id", args: { email: "EXISTING@example.com" }, argument: /already belongs to Retool user user_existing1/ },
+  ];
+
+  it("has a corpus of at least 25 bad inputs", () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(corpus)("$name", async ({ args, argument }) => {
+    const before = await tableDump(db.admin, USERS);
+    const err = await pgError(() => syncUser(db.admin, { ...ok, ...args } as never));
+    expect(err.message).toMatch(/^retool_sync\.sync_user: /);
+    expect(err.message).toMatch(argument);
+    expect(err.hint ?? "").not.toBe("");
+    expect(await tableDump(db.admin, USERS)).toBe(before);
+  });
+
+  it("accepts 36-character unicode names exactly at the limit", async () => {
+    const row = await syncUser(db.admin, { ...ok, id: "user_limit1", email: "limit@example.com", first: "é".repeat(36) });
+    expect(row.first_name).toBe("é".repeat(36));
+  });
+});
+
+describe("sync_user as the Retool role", () => {
+  it("works through SECURITY DEFINER although the role cannot write the table", async () => {
+    const db = await provision();
+    const role = await connect(db.roleConn);
+    try {
+      const row = await syncUser(role, { id: "user_role1", email: "role@example.com", source: "continue_page" });
+      expect(row.retool_user_id).toBe("user_role1");
+    } finally {
+      await role.end();
+      await db.admin.end();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+// The runner against a real Postgres: idempotent, transactional, and safe on a live adopted table.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allMigrations } from "../../../infra/builders/sql/migrations";
+import { Migration } from "../../../infra/builders/sql/migration";
+import { MigrationError, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
+import { connect, createLoginRole, freshDatabase } from "../../support/database";
+import { provision, tableDump } from "../../support/provisioned";
+import { settingsFor } from "../../support/settings";
+
+/** Everything about a schema Postgres can tell us: columns, indexes, functions, grants. */
+async function catalogSnapshot(client: import("pg").Client): Promise<string> {
+  const r = await client.query(`
+    SELECT string_agg(x, E'\\n' ORDER BY x) AS s FROM (
+      SELECT format('col %s.%s.%s %s', table_schema, table_name, column_name, data_type) AS x FROM information_schema.columns WHERE table_schema IN ('public','retool_sync')
+      UNION ALL SELECT format('idx %s %s', indexname, indexdef) FROM pg_indexes WHERE schemaname IN ('public','retool_sync')
+      UNION ALL SELECT format('fn %s %s', p.oid::regprocedure, md5(p.prosrc)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'retool_sync'
+      UNION ALL SELECT format('acl %s %s', c.relname, c.relacl) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public','retool_sync')
+      UNION ALL SELECT format('relfile %s %s', c.relname, c.relfilenode) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public','retool_sync')
+    ) q`);
+  return r.rows[0].s;
+}
+
+describe("applyMigrations", () => {
+  it("applies everything once; a second run changes nothing", async () => {
+    const db = await provision();
+    try {
+      const before = await catalogSnapshot(db.admin);
+      const ledger = await db.admin.query("SELECT id, applied_at FROM retool_sync.schema_migrations ORDER BY id");
+      const second = await applyMigrations(db.admin, allMigrations(db.settings));
+      expect(second.applied).toEqual([]);
+      expect(second.unchanged).toEqual(allMigrations(db.settings).map((m) => m.id));
+      expect(await catalogSnapshot(db.admin)).toBe(before);
+      expect((await db.admin.query("SELECT id, applied_at FROM retool_sync.schema_migrations ORDER BY id")).rows).toEqual(ledger.rows);
+    } finally {
+      await db.admin.end();
+    }
+  });
+
+  it("re-applies only what a config change altered, keeping every row", async () => {
+    const db = await provision();
+    try {
+      await db.admin.query(`SELECT retool_sync.sync_user('user_keep1', 'keep@example.com', 'K', NULL, 'event')`);
+      const rows = await tableDump(db.admin, '"public"."users"');
+      const changed = settingsFor(db.conn.database, { linkByEmail: false, retoolRole: { canReadUsers: false } });
+      const report = await applyMigrations(db.admin, allMigrations(changed));
+      expect(report.applied).toEqual(["004_sync_function", "005_retool_role_grants"]);
+      expect(await tableDump(db.admin, '"public"."users"')).toBe(rows);
+    } finally {
+      await db.admin.end();
+    }
+  });
+
+  it("rolls a failing step back whole and records nothing for it", async () => {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database);
+    await createLoginRole(conn, settings.retoolRole.name, "pw");
+    const client = await connect(conn);
+    try {
+      const broken: Migration = {
+        id: "003_broken",
+        description: "creates a table, then fails",
+        transactional: true,
+        statements: ["CREATE TABLE public.half_done (x int)", "SELECT no_such_function()"],
+      };
+      const [schema, table, ...rest] = allMigrations(settings);
+      const err = await applyMigrations(client, [schema, table, broken, ...rest]).catch((e) => e);
+      expect(err).toBeInstanceOf(MigrationError);
+      expect(err.message).toMatch(/^Migration 003_broken failed and was rolled back: function no_such_function\(\) does not exist/);
+      expect((await client.query("SELECT to_regclass('public.half_done') AS t")).rows[0].t).toBeNull();
+      expect([...(await appliedChecksums(client)).keys()].sort()).toEqual(["001_sync_schema", "002_users_table"]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("refuses to adopt a table that does not exist, naming the key to fix", async () => {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database, { usersTable: { mode: "adopt", name: "customers" } });
+    const client = await connect(conn);
+    try {
+      const err = await applyMigrations(client, allMigrations(settings)).catch((e) => e);
+      expect(err).toBeInstanceOf(MigrationError);
+      expect(err.message).toMatch(/usersTable.mode is adopt, but table public.customers does not exist/);
+      expect(err.message).toMatch(/usersTable.schema and usersTable.name/);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("adopt mode on a pre-filled table", () => {
+  const CUSTOMERS = '"crm"."customers"';
+  let db: Awaited<ReturnType<typeof provision>>;
+  let originalColumns: string;
+  let relfilenode: number;
+
+  beforeAll(async () => {
+    db = await provision(
+      { usersTable: { mode: "adopt", schema: "crm", name: "customers", primaryKey: "customer_id", emailColumn: "contact_email" } },
+      async (admin) => {
+        await admin.query(`CREATE SCHEMA crm;
+          CREATE TABLE crm.customers (
+            customer_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            contact_email text,
+            plan text NOT NULL DEFAULT 'basic',
+            notes jsonb
+          );
+          INSERT INTO crm.customers (contact_email, plan, notes)
+            SELECT 'person' || g || '@example.com', CASE WHEN g % 2 = 0 THEN 'pro' ELSE 'basic' END, jsonb_build_object('n', g)
+            FROM generate_series(1, 500) g;
+          INSERT INTO crm.customers (contact_email) VALUES ('Twin@example.com'), ('twin@EXAMPLE.com');`);
+        originalColumns = await tableDump(admin, "(SELECT customer_id, contact_email, plan, notes FROM crm.customers)");
+        relfilenode = (await admin.query("SELECT relfilenode FROM pg_class WHERE oid = 'crm.customers'::regclass")).rows[0].relfilenode;
+      },
+    );
+  });
+  afterAll(async () => {
+    await db.admin.end();
+  });
+
+  it("adds the Retool columns without rewriting the table or touching its rows", async () => {
+    expect(await tableDump(db.admin, "(SELECT customer_id, contact_email, plan, notes FROM crm.customers)")).toBe(originalColumns);
+    const after = (await db.admin.query("SELECT relfilenode FROM pg_class WHERE oid = 'crm.customers'::regclass")).rows[0].relfilenode;
+    expect(after).toBe(relfilenode);
+    const cols = await db.admin.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_schema = 'crm' AND table_name = 'customers' AND column_name LIKE 'retool%' ORDER BY 1",
+    );
+    expect(cols.rows.map((r) => r.column_name)).toEqual([
+      "retool_active",
+      "retool_created_at",
+      "retool_first_name",
+      "retool_last_name",
+      "retool_last_seen_at",
+      "retool_updated_at",
+      "retool_user_id",
+    ]);
+  });
+
+  it("builds valid indexes, the Retool id one unique", async () => {
+    const idx = await db.admin.query(
+      `SELECT c.relname, i.indisvalid, i.indisunique FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       WHERE i.indrelid = 'crm.customers'::regclass AND c.relname <> 'customers_pkey' ORDER BY 1`,
+    );
+    expect(idx.rows).toEqual([
+      { relname: "customers_email_lower_idx", indisvalid: true, indisunique: false },
+      { relname: "customers_retool_user_id_key", indisvalid: true, indisunique: true },
+    ]);
+  });
+
+  it("links an existing customer by email and creates new ones with the table's own defaults", async () => {
+    const linked = await db.admin.query(
+      "SELECT * FROM retool_sync.sync_user('user_p7', 'PERSON7@example.com', 'Pat', 'Seven', 'backfill')",
+    );
+    expect(linked.rows[0]).toMatchObject({ contact_email: "PERSON7@example.com", plan: "basic", notes: { n: 7 }, retool_first_name: "Pat", retool_active: true });
+    const created = await db.admin.query("SELECT * FROM retool_sync.sync_user('user_new', 'brand.new@example.com', NULL, NULL, 'continue_page')");
+    expect(created.rows[0]).toMatchObject({ plan: "basic", retool_user_id: "user_new", contact_email: "brand.new@example.com" });
+  });
+
+  it("refuses to guess between two unlinked rows with the same email", async () => {
+    const err = await db.admin.query("SELECT retool_sync.sync_user('user_twin', 'twin@example.com', NULL, NULL, 'event')").catch((e) => e);
+    expect(err.code).toBe("21000");
+    expect(err.message).toMatch(/2 rows in crm.customers have the email 'twin@example.com' and no Retool id/);
+  });
+
+  it("recovers from an interrupted concurrent index build", async () => {
+    // Simulate the leftover of a killed CREATE INDEX CONCURRENTLY: an invalid index of that name.
+    await db.admin.query("DROP INDEX crm.customers_retool_user_id_key");
+    await db.admin.query("CREATE UNIQUE INDEX customers_retool_user_id_key ON crm.customers (retool_user_id)");
+    await db.admin.query(
+      "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass",
+    );
+    await db.admin.query("DELETE FROM retool_sync.schema_migrations WHERE id = '003_users_table_indexes'");
+    const report = await applyMigrations(db.admin, allMigrations(db.settings));
+    expect(report.applied).toEqual(["003_users_table_indexes"]);
+    const valid = await db.admin.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass");
+    expect(valid.rows[0].indisvalid).toBe(true);
+  });
+});

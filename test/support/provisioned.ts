@@ -1,0 +1,82 @@
+// A database with everything `pulumi up` puts there, applied by the program's own runner from
+// the program's own builders.
+import type { Client } from "pg";
+import { StackSettings } from "../../infra/config/schema";
+import { allMigrations } from "../../infra/builders/sql/migrations";
+import { applyMigrations } from "../../infra/providers/migrationRunner";
+import type { PgConnection } from "../../infra/providers/pgConnection";
+import { connect, createLoginRole, freshDatabase } from "./database";
+import { settingsFor } from "./settings";
+
+export const ROLE_PASSWORD = "role-test-password";
+
+export interface Provisioned {
+  conn: PgConnection;
+  settings: StackSettings;
+  admin: Client;
+  /** Connection as the Retool role. */
+  roleConn: PgConnection;
+}
+
+export async function provision(
+  overrides: Parameters<typeof settingsFor>[1] = {},
+  prepare?: (admin: Client) => Promise<void>,
+): Promise<Provisioned> {
+  const conn = await freshDatabase();
+  const settings = settingsFor(conn.database, overrides);
+  await createLoginRole(conn, settings.retoolRole.name, ROLE_PASSWORD);
+  const admin = await connect(conn);
+  if (prepare) await prepare(admin);
+  await applyMigrations(admin, allMigrations(settings));
+  return { conn, settings, admin, roleConn: { ...conn, user: settings.retoolRole.name, password: ROLE_PASSWORD } };
+}
+
+/** Every row of a table as text, in a stable order: equal strings mean byte-for-byte equal data. */
+export async function tableDump(client: Client, qualifiedTable: string): Promise<string> {
+  const r = await client.query(`SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS dump FROM ${qualifiedTable} t`);
+  return r.rows[0].dump as string;
+}
+
+export interface SyncArgs {
+  id: string | null;
+  email: string | null;
+  first?: string | null;
+  last?: string | null;
+  source: string | null;
+  active?: boolean | null;
+}
+
+export async function syncUser(client: Client, a: SyncArgs): Promise<Record<string, unknown>> {
+  const r = await client.query("SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, $5, $6)", [
+    a.id,
+    a.email,
+    a.first ?? null,
+    a.last ?? null,
+    a.source,
+    a.active ?? null,
+  ]);
+  return r.rows[0];
+}
+
+export async function syncOutcome(client: Client, a: SyncArgs): Promise<string> {
+  const r = await client.query("SELECT o_outcome FROM retool_sync.sync_user_outcome($1, $2, $3, $4, $5, $6)", [
+    a.id,
+    a.email,
+    a.first ?? null,
+    a.last ?? null,
+    a.source,
+    a.active ?? null,
+  ]);
+  return r.rows[0].o_outcome as string;
+}
+
+/** Runs fn and returns the Postgres error it raised (code, message, hint), failing if none. */
+export async function pgError(fn: () => Promise<unknown>): Promise<{ code: string; message: string; hint?: string }> {
+  try {
+    await fn();
+  } catch (e) {
+    const err = e as { code: string; message: string; hint?: string };
+    return { code: err.code, message: err.message, hint: err.hint };
+  }
+  throw new Error("expected a Postgres error, but the call succeeded");
+}
