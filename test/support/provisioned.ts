@@ -3,6 +3,7 @@
 import type { Client } from "pg";
 import { StackSettings } from "../../infra/config/schema";
 import { allMigrations } from "../../infra/builders/sql/migrations";
+import { withChecksums } from "../../infra/builders/sql/migration";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import type { PgConnection } from "../../infra/providers/pgConnection";
 import { connect, createLoginRole, freshDatabase } from "./database";
@@ -27,7 +28,7 @@ export async function provision(
   await createLoginRole(conn, settings.retoolRole.name, ROLE_PASSWORD);
   const admin = await connect(conn);
   if (prepare) await prepare(admin);
-  await applyMigrations(admin, allMigrations(settings));
+  await applyMigrations(admin, withChecksums(allMigrations(settings)));
   return { conn, settings, admin, roleConn: { ...conn, user: settings.retoolRole.name, password: ROLE_PASSWORD } };
 }
 

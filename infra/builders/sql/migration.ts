@@ -25,6 +25,13 @@ export function checksum(migration: Migration): string {
   return createHash("sha256").update(migration.statements.join("\n;\n")).digest("hex");
 }
 
+/** A migration with its checksum computed up front, as the runner and the ledger use it. */
+export type ChecksummedMigration = Migration & { checksum: string };
+
+export function withChecksums(migrations: Migration[]): ChecksummedMigration[] {
+  return migrations.map((m) => ({ ...m, checksum: checksum(m) }));
+}
+
 /** The text of a migration as `render` writes it and as psql would run it. */
 export function migrationScript(migration: Migration): string {
   const header = [

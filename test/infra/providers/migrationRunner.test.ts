@@ -1,7 +1,7 @@
 // The runner against a real Postgres: idempotent, transactional, and safe on a live adopted table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allMigrations } from "../../../infra/builders/sql/migrations";
-import { Migration } from "../../../infra/builders/sql/migration";
+import { Migration, withChecksums } from "../../../infra/builders/sql/migration";
 import { MigrationError, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
 import { connect, createLoginRole, freshDatabase } from "../../support/database";
 import { provision, tableDump } from "../../support/provisioned";
@@ -26,7 +26,7 @@ describe("applyMigrations", () => {
     try {
       const before = await catalogSnapshot(db.admin);
       const ledger = await db.admin.query("SELECT id, applied_at FROM retool_sync.schema_migrations ORDER BY id");
-      const second = await applyMigrations(db.admin, allMigrations(db.settings));
+      const second = await applyMigrations(db.admin, withChecksums(allMigrations(db.settings)));
       expect(second.applied).toEqual([]);
       expect(second.unchanged).toEqual(allMigrations(db.settings).map((m) => m.id));
       expect(await catalogSnapshot(db.admin)).toBe(before);
@@ -42,7 +42,7 @@ describe("applyMigrations", () => {
       await db.admin.query(`SELECT retool_sync.sync_user('user_keep1', 'keep@example.com', 'K', NULL, 'event')`);
       const rows = await tableDump(db.admin, '"public"."users"');
       const changed = settingsFor(db.conn.database, { linkByEmail: false, retoolRole: { canReadUsers: false } });
-      const report = await applyMigrations(db.admin, allMigrations(changed));
+      const report = await applyMigrations(db.admin, withChecksums(allMigrations(changed)));
       expect(report.applied).toEqual(["004_sync_function", "005_retool_role_grants"]);
       expect(await tableDump(db.admin, '"public"."users"')).toBe(rows);
     } finally {
@@ -63,7 +63,7 @@ describe("applyMigrations", () => {
         statements: ["CREATE TABLE public.half_done (x int)", "SELECT no_such_function()"],
       };
       const [schema, table, ...rest] = allMigrations(settings);
-      const err = await applyMigrations(client, [schema, table, broken, ...rest]).catch((e) => e);
+      const err = await applyMigrations(client, withChecksums([schema, table, broken, ...rest])).catch((e) => e);
       expect(err).toBeInstanceOf(MigrationError);
       expect(err.message).toMatch(/^Migration 003_broken failed and was rolled back: function no_such_function\(\) does not exist/);
       expect((await client.query("SELECT to_regclass('public.half_done') AS t")).rows[0].t).toBeNull();
@@ -78,7 +78,7 @@ describe("applyMigrations", () => {
     const settings = settingsFor(conn.database, { usersTable: { mode: "adopt", name: "customers" } });
     const client = await connect(conn);
     try {
-      const err = await applyMigrations(client, allMigrations(settings)).catch((e) => e);
+      const err = await applyMigrations(client, withChecksums(allMigrations(settings))).catch((e) => e);
       expect(err).toBeInstanceOf(MigrationError);
       expect(err.message).toMatch(/usersTable.mode is adopt, but table public.customers does not exist/);
       expect(err.message).toMatch(/usersTable.schema and usersTable.name/);
@@ -170,7 +170,7 @@ describe("adopt mode on a pre-filled table", () => {
       "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass",
     );
     await db.admin.query("DELETE FROM retool_sync.schema_migrations WHERE id = '003_users_table_indexes'");
-    const report = await applyMigrations(db.admin, allMigrations(db.settings));
+    const report = await applyMigrations(db.admin, withChecksums(allMigrations(db.settings)));
     expect(report.applied).toEqual(["003_users_table_indexes"]);
     const valid = await db.admin.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass");
     expect(valid.rows[0].indisvalid).toBe(true);

@@ -1,0 +1,57 @@
+// Pulumi's mocks, plus a record of every registration request the program sends to the engine
+// (options such as protect and retainOnDelete are only visible there).
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registration {
+  type: string;
+  name: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  additionalSecretOutputs: string[];
+  inputs: Record<string, unknown>;
+}
+
+export const PROJECT = "retool-user-sync";
+
+export async function startMocks(config: Record<string, unknown>, secretKeys: string[], stack = "dev"): Promise<Registration[]> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) raw[k] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(raw, secretKeys);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: {
+          ...args.inputs,
+          ...(args.type === "random:index/randomPassword:RandomPassword" ? { result: "generated-role-password" } : {}),
+        },
+      }),
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    stack,
+  );
+  const registrations: Registration[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: any) => {
+    const o = req.toObject();
+    registrations.push({
+      type: o.type,
+      name: o.name,
+      protect: Boolean(o.protect),
+      retainOnDelete: Boolean(o.retainondelete),
+      additionalSecretOutputs: o.additionalsecretoutputsList ?? [],
+      inputs: req.getObject()?.toJavaScript() ?? {},
+    });
+    return original(req, cb);
+  };
+  return registrations;
+}
+
+export function valueOf<T>(o: pulumi.Output<T> | T): Promise<T> {
+  return pulumi.Output.isInstance(o) ? new Promise((resolve) => (o as pulumi.Output<T>).apply(resolve)) : Promise.resolve(o as T);
+}
+
+/** Lets pending registrations reach the mock monitor. */
+export const settle = () => new Promise((r) => setTimeout(r, 200));
