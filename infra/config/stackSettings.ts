@@ -69,13 +69,21 @@ export interface ParsedStackConfig {
   settings: StackSettings;
   /** Secret keys that are present, encrypted, in the stack. */
   secretsPresent: string[];
+  /** Secret keys the stack does not set yet (only when secrets are not required). */
+  secretsMissing: string[];
 }
 
 /**
  * Parses and validates a stack's config. `secretKeys` lists the keys the source knows to be
  * secret; a secret key given in clear is an error, because it would then sit in a plain file.
+ * Scripts that need no secret (render) pass requireSecrets: false; the program always needs them.
  */
-export function parseStackConfig(raw: RawConfig, origin: ConfigOrigin, secretKeys: string[]): ParsedStackConfig {
+export function parseStackConfig(
+  raw: RawConfig,
+  origin: ConfigOrigin,
+  secretKeys: string[],
+  { requireSecrets = true }: { requireSecrets?: boolean } = {},
+): ParsedStackConfig {
   const own = ownKeys(raw);
   const problems: string[] = [];
   const secretsPresent: string[] = [];
@@ -87,11 +95,12 @@ export function parseStackConfig(raw: RawConfig, origin: ConfigOrigin, secretKey
   }
   const parsed = stackSettingsSchema.safeParse(own);
   if (!parsed.success) problems.push(...problemsOf(parsed.error, own));
-  for (const key of SECRET_KEYS) {
+  for (const key of requireSecrets ? SECRET_KEYS : []) {
     if (!secretsPresent.includes(key) && !problems.some((p) => p.startsWith(PREFIX + key))) {
       problems.push(`${PREFIX}${key}: missing; set it with \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(origin, problems);
-  return { settings: parsed.data, secretsPresent };
+  const secretsMissing = SECRET_KEYS.filter((k) => !secretsPresent.includes(k));
+  return { settings: parsed.data, secretsPresent, secretsMissing };
 }

@@ -40,9 +40,9 @@ export function migrationScript(migration: Migration): string {
     migration.transactional
       ? "-- runs in one transaction"
       : "-- runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside one)",
-  ];
+  ].join("\n");
   const body = migration.statements.map((s) => `${s.trim()};`);
-  if (!migration.transactional) return [...header, "", ...body, ""].join("\n\n").replace(/\n{3,}/g, "\n\n");
   const lock = migration.lockTimeoutMs ? [`SET LOCAL lock_timeout = '${migration.lockTimeoutMs}ms';`] : [];
-  return [...header, "", "BEGIN;", ...lock, ...body, "COMMIT;", ""].join("\n\n").replace(/\n{3,}/g, "\n\n");
+  const parts = migration.transactional ? ["BEGIN;", ...lock, ...body, "COMMIT;"] : body;
+  return `${header}\n\n${parts.join("\n\n")}\n`;
 }

@@ -1,0 +1,28 @@
+// What every script shares: the project folder, exit codes, and turning errors into messages.
+import * as path from "node:path";
+import { ConfigError } from "../../infra/config/stackSettings";
+
+/** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
+export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
+
+/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3 } as const;
+
+export class UsageError extends Error {}
+
+export function exitCodeFor(e: unknown): number {
+  return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failed;
+}
+
+/** Runs a script's main, printing errors as messages (no stack traces for expected failures). */
+export function runMain(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? EXIT.ok),
+    (e) => {
+      const expected = e instanceof ConfigError || e instanceof UsageError;
+      console.error(expected || !(e instanceof Error) ? String((e as Error).message ?? e) : `${e.message}`);
+      if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
+      process.exit(exitCodeFor(e));
+    },
+  );
+}

@@ -1,0 +1,56 @@
+// npm run render -- --stack <name> [--out <dir>] [--json]
+// Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { stackArtifacts } from "../infra/builders/artifacts";
+import { EXIT, PROJECT_DIR, runMain } from "./lib/cli";
+import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
+
+export interface RenderResult {
+  files: string[];
+  /** Secrets `pulumi up` will need that the stack does not set yet. */
+  secretsMissing: string[];
+}
+
+export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {
+  const { settings, secretsMissing } = stackSettingsFromFile(stack, projectDir);
+  const artifacts = stackArtifacts(settings);
+  // Files from an earlier render that this one no longer makes would mislead a reviewer.
+  const sqlDir = path.join(outDir, "sql");
+  if (fs.existsSync(sqlDir)) {
+    const keep = new Set(artifacts.map((a) => path.join(outDir, a.path)));
+    for (const f of fs.readdirSync(sqlDir)) if (f.endsWith(".sql") && !keep.has(path.join(sqlDir, f))) fs.rmSync(path.join(sqlDir, f));
+  }
+  for (const a of artifacts) {
+    const file = path.join(outDir, a.path);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, a.content);
+  }
+  return { files: artifacts.map((a) => a.path), secretsMissing };
+}
+
+if (require.main === module) {
+  const program = new Command()
+    .name("render")
+    .description("Write the SQL (and Retool artifacts) that `pulumi up` applies for a stack, without the Pulumi engine.")
+    .requiredOption("-s, --stack <name>", "stack to render, e.g. dev (reads Pulumi.<name>.yaml)")
+    .option("-o, --out <dir>", "output folder (default: out/<stack>)")
+    .option("--json", "print what was written as JSON")
+    .addHelpText("after", "\nExit codes: 0 written; 2 unknown stack or invalid config (nothing written); 1 other failure.")
+    .parse();
+  const opts = program.opts<{ stack: string; out?: string; json?: boolean }>();
+  runMain(async () => {
+    const outDir = path.resolve(opts.out ?? path.join(PROJECT_DIR, "out", opts.stack));
+    const { files, secretsMissing } = renderStack(opts.stack, outDir);
+    if (opts.json) {
+      console.log(JSON.stringify({ stack: opts.stack, out: outDir, files, secretsMissing }, null, 2));
+    } else {
+      console.log(`Rendered stack ${opts.stack} to ${outDir}:\n${files.map((f) => `  ${f}`).join("\n")}`);
+      for (const key of secretsMissing) {
+        console.log(`Note: ${key} is not set yet; pulumi up needs it: pulumi config set --secret ${key} <value> --stack ${opts.stack}`);
+      }
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,104 @@
+// Config validation: every bad value is named with its key, the value, what is allowed and the file.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readStackFile } from "../../../infra/config/stackFile";
+import { ConfigError, parseStackConfig } from "../../../infra/config/stackSettings";
+
+const origin = { stack: "dev", file: "Pulumi.dev.yaml" };
+const P = "retool-user-sync:";
+const good = {
+  [`${P}plan`]: "business",
+  [`${P}database`]: { host: "db", name: "app", adminUser: "admin" },
+  [`${P}databaseAdminPassword`]: "[secret]",
+  "postgresql:host": "ignored: another namespace",
+};
+const secretKeys = [`${P}databaseAdminPassword`];
+
+function problems(raw: Record<string, unknown>, secrets = secretKeys): string[] {
+  try {
+    parseStackConfig(raw, origin, secrets);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as Error).message).toMatch(/Fix these keys in Pulumi\.dev\.yaml/);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseStackConfig", () => {
+  it("fills defaults for a minimal stack", () => {
+    const { settings } = parseStackConfig(good, origin, secretKeys);
+    expect(settings).toEqual({
+      plan: "business",
+      database: { host: "db", port: 5432, name: "app", adminUser: "admin", sslmode: "require" },
+      usersTable: { mode: "create", schema: "public", name: "users", primaryKey: "id", emailColumn: "email" },
+      linkByEmail: true,
+      linkByEmailFromContinuePage: false,
+      retoolRole: { name: "retool_sync_app", canReadUsers: true },
+    });
+  });
+
+  it("accepts values as Pulumi hands them over: numbers and booleans as text", () => {
+    const { settings } = parseStackConfig(
+      { ...good, [`${P}database`]: { host: "db", port: "6543", name: "app", adminUser: "a" }, [`${P}linkByEmail`]: "false" },
+      origin,
+      secretKeys,
+    );
+    expect(settings.database.port).toBe(6543);
+    expect(settings.linkByEmail).toBe(false);
+  });
+
+  it.each([
+    ["an unknown plan", { [`${P}plan`]: "pro" }, /retool-user-sync:plan: got "pro"; .*"free"\|"team"\|"business"\|"enterprise"/],
+    ["a missing plan", { [`${P}plan`]: undefined }, /retool-user-sync:plan: got nothing/],
+    ["a port out of range", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", port: 70000 } }, /retool-user-sync:database.port: got 70000/],
+    ["a bad sslmode", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", sslmode: "prefer" } }, /database.sslmode: got "prefer".*"verify-full"/],
+    ["a misspelled key", { [`${P}linkByEmial`]: true }, /retool-user-sync:linkByEmial: unknown key/],
+    ["a misspelled nested key", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", hots: "x" } }, /retool-user-sync:database.hots: unknown key/],
+    ["a table name with a quote", { [`${P}usersTable`]: { name: 'users"; drop' } }, /usersTable.name: got "users\\"; drop"; name must be a lowercase Postgres identifier/],
+    ["an uppercase role name", { [`${P}retoolRole`]: { name: "Retool" } }, /retoolRole.name: got "Retool"/],
+    ["the reserved schema", { [`${P}usersTable`]: { schema: "retool_sync" } }, /usersTable.schema: got "retool_sync"; schema retool_sync is reserved/],
+    ["an unknown table mode", { [`${P}usersTable`]: { mode: "replace" } }, /usersTable.mode: got "replace"/],
+    ["a non-boolean flag", { [`${P}linkByEmail`]: "yes" }, /linkByEmail: got "yes"/],
+  ])("names %s", (_what, change, expected) => {
+    const found = problems({ ...good, ...change });
+    expect(found.join("\n")).toMatch(expected);
+  });
+
+  it("reports every problem at once", () => {
+    expect(problems({ [`${P}plan`]: "pro", [`${P}database`]: { host: "" } }, []).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a password given in clear, without echoing it", () => {
+    const found = problems({ ...good, [`${P}databaseAdminPassword`]: "hunter2" }, []);
+    expect(found.join("\n")).toMatch(/databaseAdminPassword: is set in clear; it must be a secret: `pulumi config set --secret databaseAdminPassword/);
+    expect(found.join("\n")).not.toContain("hunter2");
+  });
+
+  it("asks for a missing password", () => {
+    const { [`${P}databaseAdminPassword`]: _, ...rest } = good;
+    expect(problems(rest, []).join("\n")).toMatch(/databaseAdminPassword: missing/);
+  });
+});
+
+describe("readStackFile", () => {
+  it("reads a stack file, treating secure values as present secrets", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-stack-"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.qa.yaml"),
+      `config:\n  retool-user-sync:plan: team\n  retool-user-sync:databaseAdminPassword:\n    secure: v1:abc\n  retool-user-sync:database:\n    host: db\n    name: app\n    adminUser: admin\n`,
+    );
+    const file = readStackFile("qa", dir);
+    expect(file.secretKeys).toEqual([`${P}databaseAdminPassword`]);
+    const { settings } = parseStackConfig(file.raw, file.origin, file.secretKeys);
+    expect(settings.plan).toBe("team");
+  });
+
+  it("names the stacks that exist when asked for one that does not", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-stack-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+    expect(() => readStackFile("prod", dir)).toThrow(/No stack file Pulumi.prod.yaml .* Stacks here: Pulumi.dev.yaml/);
+  });
+});

@@ -1,0 +1,92 @@
+// render writes exactly what the program applies: applying the rendered files by hand gives the
+// same database as the migration runner, and the files are stable between runs.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { renderStack } from "../../scripts/render";
+import { connect, createLoginRole, freshDatabase } from "../support/database";
+import { provision } from "../support/provisioned";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function projectWithStack(yaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-render-"));
+  fs.writeFileSync(path.join(dir, "Pulumi.ci.yaml"), yaml);
+  return dir;
+}
+
+const STACK = `config:
+  retool-user-sync:plan: team
+  retool-user-sync:database: { host: 127.0.0.1, name: app, adminUser: postgres, sslmode: disable }
+  retool-user-sync:databaseAdminPassword: { secure: v1:placeholder }
+`;
+
+async function schemaFingerprint(conn: Parameters<typeof connect>[0]): Promise<string> {
+  const c = await connect(conn);
+  try {
+    const r = await c.query(`SELECT string_agg(x, E'\\n' ORDER BY x) AS s FROM (
+      SELECT format('%s.%s.%s %s %s', table_schema, table_name, column_name, data_type, column_default) AS x FROM information_schema.columns WHERE table_schema IN ('public','retool_sync')
+      UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname IN ('public','retool_sync')
+      UNION ALL SELECT format('%s %s', p.oid::regprocedure, md5(p.prosrc)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'retool_sync'
+      UNION ALL SELECT format('%s %s', relname, relacl) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public','retool_sync') AND relkind = 'r') q`);
+    return r.rows[0].s;
+  } finally {
+    await c.end();
+  }
+}
+
+describe("render", () => {
+  it("writes ordered SQL files that, applied by hand, give the database pulumi up gives", async () => {
+    const project = projectWithStack(STACK);
+    const out = path.join(project, "out");
+    const { files } = renderStack("ci", out, project);
+    expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql"]);
+
+    const byHand = await freshDatabase();
+    await createLoginRole(byHand, "retool_sync_app", "pw");
+    const client = await connect(byHand);
+    try {
+      for (const f of files) await client.query(fs.readFileSync(path.join(out, f), "utf8"));
+    } finally {
+      await client.end();
+    }
+    const byRunner = await provision();
+    await byRunner.admin.end();
+    const rendered = await schemaFingerprint(byHand);
+    expect(rendered).toBe(await schemaFingerprint(byRunner.conn));
+    expect(rendered).toContain("sync_user(text,text,text,text,text,boolean)");
+  });
+
+  it("gives byte-identical files for the same config, and removes files it no longer makes", () => {
+    const project = projectWithStack(STACK);
+    const out = path.join(project, "out");
+    renderStack("ci", out, project);
+    const first = fs.readdirSync(path.join(out, "sql")).map((f) => fs.readFileSync(path.join(out, "sql", f), "utf8"));
+    fs.writeFileSync(path.join(out, "sql", "009_stale.sql"), "-- old");
+    renderStack("ci", out, project);
+    const second = fs.readdirSync(path.join(out, "sql")).map((f) => fs.readFileSync(path.join(out, "sql", f), "utf8"));
+    expect(second).toEqual(first);
+  });
+
+  it("exits 2 with the config error and writes nothing for an invalid stack", () => {
+    const project = projectWithStack(STACK.replace("plan: team", "plan: gold"));
+    const out = path.join(project, "out");
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/render.ts"), "--stack", "ci", "--out", out], {
+        cwd: ROOT,
+        stdio: "pipe",
+        env: { ...process.env, RUS_PROJECT_DIR: project },
+      });
+    } catch (e) {
+      status = (e as { status: number }).status;
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/retool-user-sync:plan: got "gold"/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
