@@ -55,6 +55,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onLog: keep,
     onError: keep,
   });
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   if (isRoot()) openPathFor(dataDir);
   const initialised = fs.existsSync(path.join(dataDir, "PG_VERSION"));
   try {
