@@ -1,0 +1,222 @@
+// npm run bench:sync -- [--users N] [--calls-per-user N] [--concurrency N] [--rows N] [--json]
+// 1. Throughput of retool_sync.sync_user against a bare INSERT ... ON CONFLICT DO UPDATE on the
+//    same table, same connections, same concurrency, same calls: printed as a ratio (goal >= 0.7).
+// 2. Adopt mode on a table of --rows rows while writers keep writing: the longest stall a writer
+//    sees during the migration, in ms (goal < 200 ms).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command } from "commander";
+import { Client, Pool } from "pg";
+import { stackSettingsSchema } from "../infra/config/schema";
+import { withChecksums } from "../infra/builders/sql/migration";
+import { allMigrations } from "../infra/builders/sql/migrations";
+import { applyMigrations } from "../infra/providers/migrationRunner";
+import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
+import { EXIT, runMain } from "./lib/cli";
+import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { progress } from "./lib/progress";
+
+interface Options {
+  users: number;
+  callsPerUser: number;
+  concurrency: number;
+  rows: number;
+  writers: number;
+  json?: boolean;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function admin(conn: PgConnection, sql: string): Promise<void> {
+  const c = new Client(pgClientConfig(conn));
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Deterministic shuffle, so both runs see the same call order. */
+function shuffled<T>(items: T[], seed = 42): T[] {
+  const a = items.slice();
+  let s = seed;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+async function timedRun(pool: Pool, label: string, sql: string, calls: string[][], concurrency: number): Promise<number> {
+  const bar = progress(label, calls.length);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const client = await pool.connect();
+      try {
+        while (next < calls.length) {
+          const params = calls[next++];
+          await client.query(sql, params);
+          bar.increment();
+        }
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  bar.stop();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return calls.length / seconds;
+}
+
+async function throughput(conn: PgConnection, o: Options) {
+  const settings = stackSettingsSchema.parse({
+    plan: "team",
+    database: { host: conn.host, port: conn.port, name: conn.database, adminUser: conn.user, sslmode: "disable" },
+  });
+  await admin(conn, `CREATE ROLE ${settings.retoolRole.name} LOGIN PASSWORD 'bench'`);
+  const c = new Client(pgClientConfig(conn));
+  await c.connect();
+  await applyMigrations(c, withChecksums(allMigrations(settings)));
+  await c.end();
+
+  const users = Array.from({ length: o.users }, (_, i) => [`user_bench${i}`, `bench${i}@example.com`, `First${i}`, `Last${i}`]);
+  const calls = shuffled(Array.from({ length: o.callsPerUser }, () => users).flat());
+  const warmup = calls.slice(0, Math.min(2000, calls.length));
+  const syncSql = "SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, 'continue_page')";
+  const bareSql = `INSERT INTO public.users (retool_user_id, email, first_name, last_name, last_seen_at)
+    VALUES ($1, $2, $3, $4, now())
+    ON CONFLICT (retool_user_id) DO UPDATE
+      SET email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, last_seen_at = now()
+    RETURNING *`;
+  const pool = new Pool({ ...pgClientConfig(conn), max: o.concurrency });
+  try {
+    await timedRun(pool, "warm-up sync_user", syncSql, warmup, o.concurrency);
+    await timedRun(pool, "warm-up bare upsert", bareSql, warmup, o.concurrency);
+    await pool.query("TRUNCATE public.users");
+    const bare = await timedRun(pool, "bare INSERT ... ON CONFLICT", bareSql, calls, o.concurrency);
+    await pool.query("TRUNCATE public.users");
+    const sync = await timedRun(pool, "retool_sync.sync_user", syncSql, calls, o.concurrency);
+    const rows = (await pool.query("SELECT count(*)::int AS n FROM public.users")).rows[0].n;
+    return { calls: calls.length, users: o.users, concurrency: o.concurrency, syncPerSecond: sync, barePerSecond: bare, ratio: sync / bare, rowsAfter: rows };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function adoptStall(conn: PgConnection, o: Options) {
+  log(`Filling bench.customers with ${o.rows} rows...`);
+  await admin(
+    conn,
+    `CREATE SCHEMA bench;
+     CREATE TABLE bench.customers (id bigserial PRIMARY KEY, email text NOT NULL, plan text NOT NULL DEFAULT 'basic', created timestamptz NOT NULL DEFAULT now());
+     INSERT INTO bench.customers (email, plan) SELECT 'c' || g || '@example.com', 'basic' FROM generate_series(1, ${o.rows}) g;`,
+  );
+  await admin(conn, "VACUUM ANALYZE bench.customers");
+  const settings = stackSettingsSchema.parse({
+    plan: "team",
+    database: { host: conn.host, port: conn.port, name: conn.database, adminUser: conn.user, sslmode: "disable" },
+    usersTable: { mode: "adopt", schema: "bench", name: "customers", primaryKey: "id", emailColumn: "email" },
+    retoolRole: { name: "retool_bench_adopt" },
+  });
+  await admin(conn, `CREATE ROLE retool_bench_adopt LOGIN PASSWORD 'bench'`);
+
+  let stop = false;
+  const samples: { at: number; ms: number }[] = [];
+  const writer = async (n: number) => {
+    const c = new Client(pgClientConfig(conn));
+    await c.connect();
+    let i = 0;
+    while (!stop) {
+      const t0 = performance.now();
+      if (i++ % 2 === 0) await c.query("INSERT INTO bench.customers (email) VALUES ($1)", [`w${n}-${i}@example.com`]);
+      else await c.query("UPDATE bench.customers SET plan = 'pro' WHERE id = $1", [1 + Math.floor(Math.random() * o.rows)]);
+      samples.push({ at: t0, ms: performance.now() - t0 });
+    }
+    await c.end();
+  };
+  // A reader that keeps short transactions open on the table, as app traffic does: without a
+  // lock_timeout the ALTER would queue behind it and every writer behind the ALTER.
+  const reader = async () => {
+    const c = new Client(pgClientConfig(conn));
+    await c.connect();
+    while (!stop) {
+      await c.query("BEGIN");
+      await c.query("SELECT count(*) FROM bench.customers WHERE id < 1000");
+      await c.query("SELECT pg_sleep(0.3)");
+      await c.query("COMMIT");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await c.end();
+  };
+  const load = [...Array.from({ length: o.writers }, (_, n) => writer(n)), reader()];
+  await new Promise((r) => setTimeout(r, 2000));
+  const baselineEnd = performance.now();
+  const c = new Client(pgClientConfig(conn));
+  await c.connect();
+  const lockWaits: string[] = [];
+  log("Running the adopt-mode migrations under load...");
+  const t0 = performance.now();
+  await applyMigrations(c, withChecksums(allMigrations(settings)), { log: (l) => lockWaits.push(l) });
+  const t1 = performance.now();
+  await c.end();
+  await new Promise((r) => setTimeout(r, 500));
+  stop = true;
+  await Promise.all(load);
+  const during = samples.filter((s) => s.at + s.ms >= t0 && s.at <= t1);
+  const baseline = samples.filter((s) => s.at + s.ms < baselineEnd);
+  const max = (xs: typeof samples) => xs.reduce((m, s) => Math.max(m, s.ms), 0);
+  return {
+    rows: o.rows,
+    writers: o.writers,
+    migrationMs: t1 - t0,
+    lockRetries: lockWaits.filter((l) => l.includes("table busy")).length,
+    writesDuringMigration: during.length,
+    longestStallMs: max(during),
+    baselineLongestMs: max(baseline),
+  };
+}
+
+if (require.main === module) {
+  const program = new Command()
+    .name("bench:sync")
+    .description("Benchmark sync_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.")
+    .option("--users <n>", "distinct users", (v) => parseInt(v, 10), 5000)
+    .option("--calls-per-user <n>", "calls per user (the first creates, the rest update)", (v) => parseInt(v, 10), 10)
+    .option("--concurrency <n>", "connections calling at once, for both runs", (v) => parseInt(v, 10), 16)
+    .option("--rows <n>", "rows in the table adopted under load", (v) => parseInt(v, 10), 1_000_000)
+    .option("--writers <n>", "concurrent writers during the adopt migration", (v) => parseInt(v, 10), 4)
+    .option("--json", "print the figures as JSON")
+    .parse();
+  const o = program.opts<Options>();
+  runMain(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench" });
+    try {
+      await admin(pg.connection, "CREATE DATABASE bench_sync");
+      await admin(pg.connection, "CREATE DATABASE bench_adopt");
+      const sync = await throughput({ ...pg.connection, database: "bench_sync" }, o);
+      const adopt = await adoptStall({ ...pg.connection, database: "bench_adopt" }, o);
+      if (o.json) {
+        console.log(JSON.stringify({ throughput: sync, adopt }, null, 2));
+      } else {
+        console.log(`sync_user vs bare upsert: ${sync.calls} calls for ${sync.users} users, ${sync.concurrency} connections`);
+        console.log(`  sync_user        ${sync.syncPerSecond.toFixed(0)} calls/s`);
+        console.log(`  bare upsert      ${sync.barePerSecond.toFixed(0)} calls/s`);
+        console.log(`  ratio            ${sync.ratio.toFixed(2)}   (goal >= 0.70)`);
+        console.log(`adopt mode on ${adopt.rows} rows with ${adopt.writers} writers and a reader holding 300 ms transactions`);
+        console.log(`  migration took   ${adopt.migrationMs.toFixed(0)} ms (${adopt.lockRetries} lock retries)`);
+        console.log(`  longest stall    ${adopt.longestStallMs.toFixed(1)} ms over ${adopt.writesDuringMigration} writes   (goal < 200 ms)`);
+        console.log(`  baseline longest ${adopt.baselineLongestMs.toFixed(1)} ms before the migration`);
+      }
+      return EXIT.ok;
+    } finally {
+      await pg.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

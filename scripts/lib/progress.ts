@@ -1,0 +1,36 @@
+// Progress for long commands: a bar with count and ETA on a terminal (cli-progress), plain
+// lines at every tenth otherwise, so CI logs stay readable.
+import { SingleBar, Presets } from "cli-progress";
+
+export interface Progress {
+  increment(by?: number): void;
+  stop(): void;
+}
+
+export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (stream.isTTY) {
+    const bar = new SingleBar(
+      { format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`, stream, hideCursor: true },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return { increment: (by = 1) => bar.increment(by), stop: () => bar.stop() };
+  }
+  let done = 0;
+  let nextReport = Math.ceil(total / 10);
+  const started = Date.now();
+  stream.write(`${label}: 0/${total}\n`);
+  return {
+    increment(by = 1) {
+      done += by;
+      if (done >= nextReport && done < total) {
+        const eta = ((Date.now() - started) / done) * (total - done);
+        stream.write(`${label}: ${done}/${total} (${Math.round((100 * done) / total)}%, ETA ${Math.ceil(eta / 1000)} s)\n`);
+        nextReport += Math.ceil(total / 10);
+      }
+    },
+    stop() {
+      stream.write(`${label}: ${done}/${total} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    },
+  };
+}
