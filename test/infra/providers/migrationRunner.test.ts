@@ -53,7 +53,7 @@ describe("applyMigrations", () => {
   it("rolls a failing step back whole and records nothing for it", async () => {
     const conn = await freshDatabase();
     const settings = settingsFor(conn.database);
-    await createLoginRole(conn, settings.retoolRole.name, "pw");
+    await createLoginRole(conn, settings.retoolRole.name);
     const client = await connect(conn);
     try {
       const broken: Migration = {

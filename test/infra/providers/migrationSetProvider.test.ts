@@ -15,7 +15,7 @@ import { settingsFor } from "../../support/settings";
 async function state(setName: "users-table" | "sync-access", overrides: Parameters<typeof settingsFor>[1] = {}) {
   const conn = await freshDatabase();
   const settings = settingsFor(conn.database, overrides);
-  await createLoginRole(conn, settings.retoolRole.name, "pw");
+  await createLoginRole(conn, settings.retoolRole.name);
   const migrations = setName === "users-table" ? tableMigrations(settings) : accessMigrations(settings);
   const s: MigrationSetState = {
     setName,
