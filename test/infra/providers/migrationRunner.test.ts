@@ -88,6 +88,30 @@ describe("applyMigrations", () => {
   });
 });
 
+describe("adopt mode on a busy table", () => {
+  it("steps aside while another transaction holds the table, then finishes", async () => {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database, { usersTable: { mode: "adopt", name: "people" } });
+    await createLoginRole(conn, settings.retoolRole.name);
+    const setup = await connect(conn);
+    const holder = await connect(conn);
+    const client = await connect(conn);
+    try {
+      await setup.query("CREATE TABLE public.people (id serial PRIMARY KEY, email text); INSERT INTO public.people (email) VALUES ('a@example.com')");
+      // An open transaction that has read the table holds a lock the ALTER must wait for.
+      await holder.query("BEGIN; SELECT * FROM public.people");
+      const lines: string[] = [];
+      const release = setTimeout(() => void holder.query("COMMIT"), 700);
+      const report = await applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l) });
+      clearTimeout(release);
+      expect(lines.some((l) => /002_users_table: table busy, lock not granted within 100 ms; retrying/.test(l))).toBe(true);
+      expect(report.applied).toContain("003_users_table_indexes");
+    } finally {
+      await Promise.all([setup.end(), holder.end(), client.end()]);
+    }
+  });
+});
+
 describe("adopt mode on a pre-filled table", () => {
   const CUSTOMERS = '"crm"."customers"';
   let db: Awaited<ReturnType<typeof provision>>;
