@@ -1,5 +1,6 @@
 // Reads Pulumi.<stack>.yaml straight from disk, for the scripts that run without the Pulumi engine
-// (render, backfill). Encrypted values (`secure:`) are reported as present but never decrypted.
+// (render, backfill). Encrypted values (`secure:`) are reported as present but never decrypted;
+// a placeholder (`secure: <set with ...>`) counts as not set.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -33,7 +34,11 @@ export function readStackFile(stack: string, projectDir: string): StackFile {
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     const isSecure = value !== null && typeof value === "object" && "secure" in (value as object);
-    if (isSecure) {
+    // The example stacks ship `secure: <set with ...>`: a placeholder, not a ciphertext.
+    const isPlaceholder = isSecure && /^\s*</.test(String((value as { secure: unknown }).secure));
+    if (isPlaceholder) {
+      continue;
+    } else if (isSecure) {
       secretKeys.push(key);
       raw[key] = "[secret]";
     } else {

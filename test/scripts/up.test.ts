@@ -85,4 +85,11 @@ describe("npm run up on the dev stack", () => {
     expect(fs.existsSync(path.join(project, "pulumi.log"))).toBe(false);
     expect(fs.existsSync(path.join(project, ".data"))).toBe(false);
   });
+
+  it("refuses a shared stack whose secret is still the example placeholder", () => {
+    const bin = fakePulumi(fs.mkdtempSync(path.join(os.tmpdir(), "rus-up-")));
+    const result = run("preview.ts", ROOT, [bin], ["--stack", "staging"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/Stack staging does not set databaseAdminPassword. Set it: pulumi config set --secret databaseAdminPassword <value> --stack staging/);
+  });
 });
