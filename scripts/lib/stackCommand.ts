@@ -1,6 +1,6 @@
 // What `npm run up` and `npm run preview` share: validate the stack, start the embedded database
 // for dev, make sure the stack exists (dev only), then hand over to the Pulumi CLI.
-import { UsageError, EXIT } from "./cli";
+import { EXIT, UsageError, runMain } from "./cli";
 import { DEV_ADMIN_PASSWORD, isEmbeddedTarget, startDevDatabase } from "./devDatabase";
 import { PULUMI_MISSING, pulumi, pulumiAvailable, pulumiEnv } from "./pulumiCli";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";
@@ -47,4 +47,27 @@ export function parseStackArgs(argv: string[]): { stack: string; rest: string[] 
   }
   if (!stack) throw new UsageError("--stack needs a stack name, e.g. --stack dev");
   return { stack, rest };
+}
+
+function help(command: "up" | "preview"): string {
+  return `Usage: npm run ${command} -- [--stack <name>] [pulumi ${command} flags]
+
+Validates Pulumi.<stack>.yaml, then runs \`pulumi ${command} --stack <name>\`. The stack defaults to dev,
+which runs against an embedded Postgres (data in .data/postgres) with a local state folder
+(.pulumi-state) and needs no account. Other flags go to pulumi as they are (e.g. --yes, --diff).
+
+Exit codes: 0 done; 1 pulumi failed; 2 invalid stack config or usage (nothing ran); 3 Pulumi CLI missing.`;
+}
+
+/** The whole of scripts/up.ts and scripts/preview.ts. */
+export function stackCommandMain(command: "up" | "preview"): void {
+  runMain(async () => {
+    const argv = process.argv.slice(2);
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log(help(command));
+      return EXIT.ok;
+    }
+    const { stack, rest } = parseStackArgs(argv);
+    return runStackCommand(command, stack, rest);
+  });
 }

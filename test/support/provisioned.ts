@@ -45,27 +45,15 @@ export interface SyncArgs {
   active?: boolean | null;
 }
 
+const params = (a: SyncArgs) => [a.id, a.email, a.first ?? null, a.last ?? null, a.source, a.active ?? null];
+
 export async function syncUser(client: Client, a: SyncArgs): Promise<Record<string, unknown>> {
-  const r = await client.query("SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, $5, $6)", [
-    a.id,
-    a.email,
-    a.first ?? null,
-    a.last ?? null,
-    a.source,
-    a.active ?? null,
-  ]);
+  const r = await client.query("SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, $5, $6)", params(a));
   return r.rows[0];
 }
 
 export async function syncOutcome(client: Client, a: SyncArgs): Promise<string> {
-  const r = await client.query("SELECT o_outcome FROM retool_sync.sync_user_outcome($1, $2, $3, $4, $5, $6)", [
-    a.id,
-    a.email,
-    a.first ?? null,
-    a.last ?? null,
-    a.source,
-    a.active ?? null,
-  ]);
+  const r = await client.query("SELECT o_outcome FROM retool_sync.sync_user_outcome($1, $2, $3, $4, $5, $6)", params(a));
   return r.rows[0].o_outcome as string;
 }
 

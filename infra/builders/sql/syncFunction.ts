@@ -172,21 +172,9 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
 
   // Adopted tables have no unique index on email, so first inserts for one address are
   // serialised by an advisory lock instead; created tables rely on their unique index.
-  const insert = adopted
-    ? `
-    PERFORM pg_advisory_xact_lock(hashtextextended('retool_sync.email:' || lower(v_email), 0));
-    IF NOT EXISTS (SELECT 1 FROM ${T} WHERE lower(${col.email}) = lower(v_email)) THEN
-      INSERT INTO ${T} (${col.id}, ${col.email}, ${col.first}, ${col.last}, ${col.active}, ${col.createdAt}, ${col.updatedAt}, ${col.lastSeen})
-      VALUES (p_retool_user_id, v_email, v_first, v_last, coalesce(p_active, true), now(), now(), v_seen)
-      ON CONFLICT DO NOTHING
-      RETURNING * INTO v_row;
-      IF FOUND THEN
-        o_outcome := 'created';
-        o_row := v_row;
-        RETURN;
-      END IF;
-    END IF;`
-    : `
+  // ON CONFLICT without a target covers every unique index (Retool id and email alike), so a
+  // concurrent first call ends in "nothing inserted", never in a unique-violation error.
+  const insertRow = `
     INSERT INTO ${T} (${col.id}, ${col.email}, ${col.first}, ${col.last}, ${col.active}, ${col.createdAt}, ${col.updatedAt}, ${col.lastSeen})
     VALUES (p_retool_user_id, v_email, v_first, v_last, coalesce(p_active, true), now(), now(), v_seen)
     ON CONFLICT DO NOTHING
@@ -196,6 +184,12 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
       o_row := v_row;
       RETURN;
     END IF;`;
+  const insert = adopted
+    ? `
+    PERFORM pg_advisory_xact_lock(hashtextextended('retool_sync.email:' || lower(v_email), 0));
+    IF NOT EXISTS (SELECT 1 FROM ${T} WHERE lower(${col.email}) = lower(v_email)) THEN${insertRow}
+    END IF;`
+    : insertRow;
 
   const linkRefusedHint = !linkByEmail
     ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
