@@ -14,13 +14,12 @@ export function exitCodeFor(e: unknown): number {
   return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failed;
 }
 
-/** Runs a script's main, printing errors as messages (no stack traces for expected failures). */
+/** Runs a script's main, printing errors as messages; DEBUG=1 adds the stack trace. */
 export function runMain(main: () => Promise<number | void>): void {
   main().then(
     (code) => process.exit(code ?? EXIT.ok),
     (e) => {
-      const expected = e instanceof ConfigError || e instanceof UsageError;
-      console.error(expected || !(e instanceof Error) ? String((e as Error).message ?? e) : `${e.message}`);
+      console.error(e instanceof Error ? e.message : String(e));
       if (process.env.DEBUG && e instanceof Error) console.error(e.stack);
       process.exit(exitCodeFor(e));
     },
