@@ -35,7 +35,8 @@ export function diffMigrationSet(olds: MigrationSetState, news: MigrationSetStat
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 
-async function run(state: MigrationSetState): Promise<{ applied: string[] }> {
+/** Connects as the admin for one call; a failed connection names the database, never the password. */
+async function withAdminClient<T>(state: MigrationSetState, work: (client: import("pg").Client) => Promise<T>): Promise<T> {
   // Loaded here, not captured: the provider runs in Pulumi's provider host, which resolves
   // packages from the project's node_modules at call time.
   const { Client } = require("pg") as typeof import("pg");
@@ -46,11 +47,15 @@ async function run(state: MigrationSetState): Promise<{ applied: string[] }> {
     throw new Error(`Cannot connect to ${describeConnection(state.target)}: ${(e as Error).message}`);
   }
   try {
-    const report = await applyMigrations(client, state.migrations);
-    return { applied: report.applied };
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+async function run(state: MigrationSetState): Promise<{ applied: string[] }> {
+  const report = await withAdminClient(state, (client) => applyMigrations(client, state.migrations));
+  return { applied: report.applied };
 }
 
 const idOf = (s: MigrationSetState) => `${s.target.host}:${s.target.port}/${s.target.database}#${s.setName}`;
@@ -77,15 +82,8 @@ export const migrationSetProvider: pulumi.dynamic.ResourceProvider = {
 
   /** For `pulumi refresh`: keeps in state only the migrations the ledger says are applied. */
   async read(id: string, props: MigrationSetState) {
-    const { Client } = require("pg") as typeof import("pg");
-    const client = new Client(pgClientConfig({ ...props.target, password: props.adminPassword }));
-    await client.connect();
-    try {
-      const done = await appliedChecksums(client);
-      return { id, props: { ...props, migrations: props.migrations.filter((m) => done.get(m.id) === m.checksum) } };
-    } finally {
-      await client.end();
-    }
+    const done = await withAdminClient(props, appliedChecksums);
+    return { id, props: { ...props, migrations: props.migrations.filter((m) => done.get(m.id) === m.checksum) } };
   },
 
   async delete() {
