@@ -104,9 +104,9 @@ async function applyConcurrently(client: Client, m: ChecksummedMigration): Promi
 /**
  * Applies every migration whose checksum the ledger does not already hold. Every migration is
  * idempotent and additive, so one whose checksum changed (a config change) is simply applied again.
+ * Checksums come computed (withChecksums): the runner is serialized into Pulumi's dynamic
+ * provider, where it should capture no native module such as crypto.
  */
-// Checksums come computed (withChecksums): the runner is serialized into Pulumi's dynamic
-// provider, where it should capture no native module such as crypto.
 export async function applyMigrations(client: Client, migrations: ChecksummedMigration[], opts: RunnerOptions = {}): Promise<RunReport> {
   const report: RunReport = { applied: [], unchanged: [] };
   await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [LOCK_KEY]);
