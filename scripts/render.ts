@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { stackArtifacts } from "../infra/builders/artifacts";
+import { Artifact, stackArtifacts } from "../infra/builders/artifacts";
+import { retoolLayout } from "../infra/builders/retool/retoolLayout";
 import { EXIT, PROJECT_DIR, runMain } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
 
@@ -13,20 +14,25 @@ export interface RenderResult {
   secretsMissing: string[];
 }
 
-export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {
-  const { settings, secretsMissing } = stackSettingsFromFile(stack, projectDir);
-  const artifacts = stackArtifacts(settings);
-  // Files from an earlier render that this one no longer makes would mislead a reviewer.
-  const sqlDir = path.join(outDir, "sql");
-  if (fs.existsSync(sqlDir)) {
-    const keep = new Set(artifacts.map((a) => path.join(outDir, a.path)));
-    for (const f of fs.readdirSync(sqlDir)) if (f.endsWith(".sql") && !keep.has(path.join(sqlDir, f))) fs.rmSync(path.join(sqlDir, f));
-  }
+// What render (and the program's RenderedFiles) own in an output folder; anything else is left alone.
+const OWNED = /^(sql\/\d{3}_[a-z0-9_]+\.sql|retool-(api-)?resource\.json|workflow-[a-z0-9-]+\.json|continue-page\.zip)$/;
+
+/** Writes artifacts into outDir, removing files an earlier render made that this one no longer makes. */
+export function writeArtifacts(outDir: string, artifacts: Artifact[]): void {
+  const keep = new Set(artifacts.map((a) => a.path));
+  const existing = fs.existsSync(outDir) ? (fs.readdirSync(outDir, { recursive: true }) as string[]).map((f) => f.split(path.sep).join("/")) : [];
+  for (const f of existing) if (OWNED.test(f) && !keep.has(f)) fs.rmSync(path.join(outDir, f));
   for (const a of artifacts) {
     const file = path.join(outDir, a.path);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, a.content);
+    fs.writeFileSync(file, Buffer.from(a.content, a.encoding ?? "utf8"));
   }
+}
+
+export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {
+  const { settings, secretsMissing, secretsPresent } = stackSettingsFromFile(stack, projectDir);
+  const artifacts = stackArtifacts({ settings, layout: retoolLayout(settings, secretsPresent), stack });
+  writeArtifacts(outDir, artifacts);
   return { files: artifacts.map((a) => a.path), secretsMissing };
 }
 

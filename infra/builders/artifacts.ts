@@ -1,18 +1,52 @@
 // Everything a stack renders to files, as (relative path, content) pairs. `npm run render` writes
-// these; the program applies the same builders, so the files are what `pulumi up` does.
+// these; the program writes the same builders' output, so the files are what `pulumi up` does.
 import { StackSettings } from "../config/schema";
+import { CONTINUE_PAGE_ZIP, continuePageZip } from "./retool/continuePage";
+import { RetoolLayout } from "./retool/retoolLayout";
+import { API_RESOURCE_FILE, RESOURCE_FILE, apiResourceFile, databaseResourceFile } from "./retool/resourceFiles";
+import { RetoolResourceRefs, WorkflowBuildContext, syncWorkflowFiles } from "./retool/syncWorkflows";
 import { migrationScript } from "./sql/migration";
 import { allMigrations } from "./sql/migrations";
 
 export interface Artifact {
   path: string;
   content: string;
+  /** Binary artifacts (the Continue page ZIP) travel as base64. */
+  encoding?: "base64";
 }
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 export function sqlArtifacts(settings: StackSettings): Artifact[] {
   return allMigrations(settings).map((m) => ({ path: `sql/${m.id}.sql`, content: migrationScript(m) }));
 }
 
-export function stackArtifacts(settings: StackSettings): Artifact[] {
-  return [...sqlArtifacts(settings)];
+/** The resources as the settings name them; the program passes the ids of the ones it created. */
+export function configuredResourceRefs(settings: StackSettings, layout: RetoolLayout): RetoolResourceRefs {
+  const { retool } = settings;
+  return {
+    database: { id: retool.databaseResourceId, displayName: retool.resourceName },
+    ...(layout.usesApi ? { api: { id: retool.apiResourceId, displayName: retool.apiResourceName } } : {}),
+  };
+}
+
+export interface RetoolArtifactsArgs {
+  settings: StackSettings;
+  layout: RetoolLayout;
+  stack: string;
+  refs?: RetoolResourceRefs;
+  extraBlocks?: WorkflowBuildContext["extraBlocks"];
+}
+
+export function retoolArtifacts({ settings, layout, stack, refs, extraBlocks }: RetoolArtifactsArgs): Artifact[] {
+  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? configuredResourceRefs(settings, layout), extraBlocks };
+  const artifacts: Artifact[] = [{ path: RESOURCE_FILE, content: json(databaseResourceFile(settings, layout, stack)) }];
+  if (layout.usesApi) artifacts.push({ path: API_RESOURCE_FILE, content: json(apiResourceFile(settings, layout)) });
+  for (const w of syncWorkflowFiles(ctx)) artifacts.push({ path: w.path, content: json(w.file) });
+  if (layout.continuePage) artifacts.push({ path: CONTINUE_PAGE_ZIP, content: Buffer.from(continuePageZip(settings)).toString("base64"), encoding: "base64" });
+  return artifacts;
+}
+
+export function stackArtifacts(args: RetoolArtifactsArgs): Artifact[] {
+  return [...sqlArtifacts(args.settings), ...retoolArtifacts(args)];
 }

@@ -1,7 +1,7 @@
 // Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
 // the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
 import { z } from "zod";
-import { PROJECT, SECRET_KEYS, StackSettings, stackSettingsSchema } from "./schema";
+import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, SecretKey, StackSettings, stackSettingsSchema } from "./schema";
 
 /** Where the settings came from, so an error can say which file to fix. */
 export interface ConfigOrigin {
@@ -69,8 +69,34 @@ export interface ParsedStackConfig {
   settings: StackSettings;
   /** Secret keys that are present, encrypted, in the stack. */
   secretsPresent: string[];
-  /** Secret keys the stack does not set yet (only when secrets are not required). */
+  /** Secret keys the stack needs but does not set yet (only when secrets are not required). */
   secretsMissing: string[];
+}
+
+/** Secrets that depend on other settings: the Retool tokens only make sense with an API to call. */
+function retoolSecretProblems(settings: StackSettings, present: string[], stack: string): string[] {
+  const has = (k: SecretKey) => present.includes(k);
+  const problems: string[] = [];
+  for (const key of ["retoolApiToken", "retoolUsersReadToken"] as const) {
+    if (!has(key)) continue;
+    if (!PLANS_WITH_API.includes(settings.plan)) {
+      problems.push(`${PREFIX}${key}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); remove it: \`pulumi config rm ${key} --stack ${stack}\``);
+    } else if (!settings.retool.url) {
+      problems.push(`${PREFIX}${key}: is set, but ${PREFIX}retool.url is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The secrets `pulumi up` needs for these settings. With retoolApiToken the program creates the
+ * Retool resources itself, so on enterprise it also needs the users:read token that the User
+ * Created workflow's API resource carries (without it, an admin pastes that token in by hand).
+ */
+export function requiredSecrets(settings: StackSettings, present: string[]): SecretKey[] {
+  const required: SecretKey[] = [...REQUIRED_SECRET_KEYS];
+  if (settings.plan === "enterprise" && present.includes("retoolApiToken")) required.push("retoolUsersReadToken");
+  return required;
 }
 
 /**
@@ -94,13 +120,17 @@ export function parseStackConfig(
     delete own[key];
   }
   const parsed = stackSettingsSchema.safeParse(own);
-  if (!parsed.success) problems.push(...problemsOf(parsed.error, own));
-  for (const key of requireSecrets ? SECRET_KEYS : []) {
-    if (!secretsPresent.includes(key) && !problems.some((p) => p.startsWith(PREFIX + key))) {
+  if (!parsed.success) {
+    problems.push(...problemsOf(parsed.error, own));
+    throw new ConfigError(origin, problems);
+  }
+  problems.push(...retoolSecretProblems(parsed.data, secretsPresent, origin.stack));
+  const secretsMissing = requiredSecrets(parsed.data, secretsPresent).filter((k) => !secretsPresent.includes(k));
+  for (const key of requireSecrets ? secretsMissing : []) {
+    if (!problems.some((p) => p.startsWith(PREFIX + key))) {
       problems.push(`${PREFIX}${key}: missing; set it with \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
     }
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(origin, problems);
-  const secretsMissing = SECRET_KEYS.filter((k) => !secretsPresent.includes(k));
+  if (problems.length > 0) throw new ConfigError(origin, problems);
   return { settings: parsed.data, secretsPresent, secretsMissing };
 }

@@ -12,6 +12,7 @@ function stackConfig(plan: string, extra: Record<string, unknown> = {}) {
     [`${PROJECT}:plan`]: plan,
     [`${PROJECT}:database`]: { host: "db.internal", port: 5432, name: "app", adminUser: "admin", sslmode: "require" },
     [`${PROJECT}:databaseAdminPassword`]: ADMIN_PASSWORD,
+    ...(plan === "enterprise" ? { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } } : {}),
     ...extra,
   };
 }

@@ -298,3 +298,23 @@ $drop$`;
     ],
   };
 }
+
+/** The values of one sync_user call, as expressions of the caller (e.g. Retool `{{ }}` templates). */
+export interface SyncUserCallArgs {
+  retoolUserId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  active?: string;
+}
+
+/**
+ * The statement a Retool SQL block runs. The arguments are Retool `{{ }}` expressions, which
+ * Retool sends as prepared-statement parameters, never as SQL text; only the source is a literal,
+ * fixed here and not editable by the people whose data it carries.
+ */
+export function syncUserCall(source: (typeof SOURCES)[number], args: SyncUserCallArgs): string {
+  const values = [args.retoolUserId, args.email, args.firstName, args.lastName, literal(source)];
+  if (args.active !== undefined) values.push(args.active);
+  return `SELECT * FROM ${SYNC_FUNCTION}(${values.join(", ")})`;
+}

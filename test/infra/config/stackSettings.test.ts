@@ -37,6 +37,15 @@ describe("parseStackConfig", () => {
       linkByEmail: true,
       linkByEmailFromContinuePage: false,
       retoolRole: { name: "retool_sync_app", canReadUsers: true },
+      retool: {
+        environments: ["production"],
+        resourceName: "retool-user-sync",
+        apiResourceName: "retool-user-sync-api",
+        homeAppUrl: "/",
+        templateVersion: "3.360.0",
+        timezone: "UTC",
+        rateLimitPerMinute: 45,
+      },
     });
   });
 
