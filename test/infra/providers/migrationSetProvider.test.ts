@@ -1,9 +1,6 @@
 // The dynamic provider's methods called directly against a real Postgres, and once more the way
 // Pulumi's provider host runs them: serialized under ts-node, loaded from text in plain Node.
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { runSerializedProvider } from "../../support/serializedProvider";
 import { describe, expect, it } from "vitest";
 import { allMigrations, accessMigrations, tableMigrations } from "../../../infra/builders/sql/migrations";
 import { withChecksums } from "../../../infra/builders/sql/migration";
@@ -110,43 +107,17 @@ describe("migrationSetProvider against Postgres", () => {
 describe("migrationSetProvider as Pulumi's provider host runs it", () => {
   it("serializes under ts-node and works when loaded from text in plain Node", async () => {
     const { conn, s, settings } = await state("users-table");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-serialized-"));
-    const serialized = path.join(dir, "provider.js");
-    const root = path.resolve(__dirname, "../../..");
-    execFileSync(
-      process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        "-e",
-        `const { migrationSetProvider } = require("./infra/providers/migrationSetProvider");
-         require("@pulumi/pulumi/runtime").serializeFunction(() => migrationSetProvider, { allowSecrets: true })
-           .then((sf) => require("fs").writeFileSync(${JSON.stringify(serialized)}, sf.text));`,
-      ],
-      { cwd: root, stdio: "pipe", env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json") } },
-    );
-    const inputs = path.join(dir, "inputs.json");
     const full = { ...s, migrations: withChecksums(allMigrations(settings)) };
-    fs.writeFileSync(inputs, JSON.stringify(full));
-    // What cmd/dynamic-provider does: requireFromString(text).handler(), then the CRUD calls.
-    const out = execFileSync(
-      process.execPath,
-      [
-        "-e",
-        `const requireFromString = require("require-from-string");
-         const fs = require("fs");
-         const provider = requireFromString(fs.readFileSync(${JSON.stringify(serialized)}, "utf8")).handler();
-         const inputs = JSON.parse(fs.readFileSync(${JSON.stringify(inputs)}, "utf8"));
-         (async () => {
-           const created = await provider.create(inputs);
-           const diff = await provider.diff(created.id, created.outs, inputs);
-           await provider.delete(created.id, created.outs);
-           console.log(JSON.stringify({ applied: created.outs.lastApplied, changes: diff.changes }));
-         })().catch((e) => { console.error(e); process.exit(1); });`,
-      ],
-      { cwd: root, stdio: "pipe" },
-    ).toString();
-    expect(JSON.parse(out)).toEqual({
+    const out = await runSerializedProvider(
+      "./infra/providers/migrationSetProvider",
+      "migrationSetProvider",
+      full,
+      `const created = await provider.create(inputs);
+       const diff = await provider.diff(created.id, created.outs, inputs);
+       await provider.delete(created.id, created.outs);
+       return { applied: created.outs.lastApplied, changes: diff.changes };`,
+    );
+    expect(out).toEqual({
       applied: ["001_sync_schema", "002_users_table", "004_sync_function", "005_retool_role_grants"],
       changes: false,
     });
@@ -156,7 +127,6 @@ describe("migrationSetProvider as Pulumi's provider host runs it", () => {
       expect(row.rows[0].retool_user_id).toBe("user_host1");
     } finally {
       await admin.end();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,0 +1,139 @@
+// The Retool resource provider's create/diff/update/read/delete, called directly against the fake.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { apiResourceSpec, databaseResourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
+import { RetoolResourceInputs, RetoolResourceOutputs, retoolResourceProvider as provider } from "../../../../infra/providers/retool/retoolResourceProvider";
+import { FakeRetool } from "../../../support/retool/fakeRetool";
+import { runSerializedProvider } from "../../../support/serializedProvider";
+import { settingsFor } from "../../../support/settings";
+
+const TOKEN = "rtk_manage";
+const PASSWORD = "role-password-that-must-stay-write-only";
+let fake: FakeRetool;
+
+function inputs(overrides: Partial<RetoolResourceInputs> = {}): RetoolResourceInputs {
+  const settings = settingsFor("app", { plan: "business", retool: { url: fake.url } } as never);
+  return { url: fake.url, apiToken: TOKEN, rateLimitPerMinute: 0, spec: databaseResourceSpec(settings), secret: PASSWORD, environments: ["production", "staging"], ...overrides };
+}
+
+async function create(i = inputs()): Promise<RetoolResourceOutputs> {
+  const r = await provider.create!(i);
+  return r.outs as RetoolResourceOutputs;
+}
+
+beforeEach(async () => {
+  fake = await new FakeRetool({ token: TOKEN }).start();
+});
+afterEach(async () => {
+  expect(fake.violations).toEqual([]);
+  await fake.stop();
+});
+
+describe("retoolResourceProvider", () => {
+  it("creates the resource and one configuration per environment, sending the password only to Retool", async () => {
+    const outs = await create();
+    expect(Object.keys(outs.configurations).sort()).toEqual(["production", "staging"]);
+    const stored = [...fake.configurations.values()];
+    expect(stored).toHaveLength(2);
+    for (const c of stored) expect(c.options.database_options).toMatchObject({ username: "retool_sync_app", password: PASSWORD, port: "5432" });
+    // What Retool gives back never has it.
+    const readBack = JSON.stringify((await provider.read!(outs.resourceId, outs)).props);
+    expect(readBack.match(new RegExp(PASSWORD, "g"))?.length ?? 0).toBe(1); // only the state's own secret input
+    expect(fake.requests.filter((r) => r.method === "GET" && r.path.startsWith("/resource_configurations")).every((r) => r.query.resource_id)).toBe(true);
+  });
+
+  it("refuses an environment Retool does not have before creating anything", async () => {
+    const e = await provider.create!(inputs({ environments: ["production", "qa"] })).catch((err) => err);
+    expect(e.message).toMatch(/retool.environments names qa, which Retool at .* does not have \(it has: production, staging\)/);
+    expect(fake.resources.size).toBe(0);
+  });
+
+  it("diff sees no change for the same inputs, and each kind of change for others", async () => {
+    const outs = await create();
+    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(false);
+    expect((await provider.diff!(outs.resourceId, outs, inputs({ secret: "rotated" }))).changes).toBe(true);
+    expect((await provider.diff!(outs.resourceId, outs, inputs({ environments: ["production"] }))).changes).toBe(true);
+    const moved = await provider.diff!(outs.resourceId, outs, inputs({ url: "https://other.retool.com" }));
+    expect(moved).toMatchObject({ changes: true, replaces: ["url"], deleteBeforeReplace: true });
+  });
+
+  it("diff detects drift it can read: a rename in Retool, a removed configuration, a deleted resource", async () => {
+    const outs = await create();
+    fake.resources.get(outs.resourceId).display_name = "renamed-by-hand";
+    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(true);
+    fake.resources.get(outs.resourceId).display_name = outs.spec.display_name;
+    fake.configurations.delete(outs.configurations.staging);
+    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(true);
+    fake.resources.delete(outs.resourceId);
+    expect(await provider.diff!(outs.resourceId, outs, inputs())).toMatchObject({ changes: true, replaces: ["resourceId"] });
+  });
+
+  it("update changes only what changed", async () => {
+    const outs = await create();
+    let mark = fake.requests.length;
+    const renamed = inputs({ spec: { ...outs.spec, display_name: "sync-db" } });
+    const r1 = (await provider.update!(outs.resourceId, outs, renamed)).outs as RetoolResourceOutputs;
+    const writes = () => fake.requests.slice(mark).filter((r) => r.method !== "GET").map((r) => r.operation);
+    expect(writes()).toEqual(["PATCH /resources/{resourceId}"]);
+    expect(fake.resources.get(outs.resourceId).display_name).toBe("sync-db");
+
+    mark = fake.requests.length;
+    const r2 = (await provider.update!(outs.resourceId, r1, { ...renamed, secret: "rotated-password" })).outs as RetoolResourceOutputs;
+    expect(writes()).toEqual(["PATCH /resource_configurations/{configurationId}", "PATCH /resource_configurations/{configurationId}"]);
+    for (const c of fake.configurations.values()) expect(c.options.database_options.password).toBe("rotated-password");
+
+    mark = fake.requests.length;
+    await provider.update!(outs.resourceId, r2, { ...renamed, secret: "rotated-password", environments: ["production"] });
+    expect(writes()).toEqual(["DELETE /resource_configurations/{configurationId}"]);
+    expect(fake.configurations.size).toBe(1);
+  });
+
+  it("read reports what Retool has; a resource deleted in Retool reads as gone", async () => {
+    const outs = await create();
+    fake.resources.get(outs.resourceId).display_name = "renamed-by-hand";
+    const read = await provider.read!(outs.resourceId, outs);
+    expect(read.props.spec.display_name).toBe("renamed-by-hand");
+    fake.resources.delete(outs.resourceId);
+    expect(await provider.read!(outs.resourceId, outs)).toEqual({});
+  });
+
+  it("delete removes the Retool resource and tolerates one already gone", async () => {
+    const outs = await create();
+    await provider.delete!(outs.resourceId, outs);
+    expect(fake.resources.size).toBe(0);
+    expect(fake.configurations.size).toBe(0);
+    await provider.delete!(outs.resourceId, outs);
+  });
+
+  it("rolls back a half-made resource, so the next attempt does not hit a name conflict", async () => {
+    fake.inject((r) => r.operation === "POST /resource_configurations", { status: 422, body: { success: false, message: "bad options" } });
+    const e = await provider.create!(inputs()).catch((err) => err);
+    expect(e.message).toMatch(/POST \/api\/v2\/resource_configurations failed with 422: bad options/);
+    expect(fake.resources.size).toBe(0);
+    await create();
+  });
+
+  it("creates Retool's own API as a REST resource with a bearer token", async () => {
+    const settings = settingsFor("app", { plan: "enterprise", retool: { url: "https://acme.retool.com" } } as never);
+    const outs = await create(inputs({ spec: apiResourceSpec(settings), secret: "users-read-token", environments: ["production"] }));
+    const [config] = fake.configurations.values();
+    expect(config.options).toEqual({ base_url: "https://acme.retool.com/api/v2", authentication_options: { authentication_type: "bearer", bearer_token: "users-read-token" } });
+    expect(fake.resources.get(outs.resourceId).type).toBe("restapi");
+  });
+});
+
+describe("retoolResourceProvider as Pulumi's provider host runs it", () => {
+  it("serializes under ts-node and creates, diffs and deletes from plain Node", async () => {
+    const out = await runSerializedProvider(
+      "./infra/providers/retool/retoolResourceProvider",
+      "retoolResourceProvider",
+      inputs(),
+      `const created = await provider.create(inputs);
+       const diff = await provider.diff(created.id, created.outs, inputs);
+       await provider.delete(created.id, created.outs);
+       return { environments: Object.keys(created.outs.configurations).sort(), changes: diff.changes };`,
+    );
+    expect(out).toEqual({ environments: ["production", "staging"], changes: false });
+    expect(fake.resources.size).toBe(0);
+    expect(fake.requests.some((r) => r.operation === "DELETE /resources/{resourceId}")).toBe(true);
+  });
+});
