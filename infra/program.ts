@@ -1,5 +1,8 @@
 // The Pulumi program: config in, components wired, outputs named for what users read.
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { retoolLayout } from "./builders/retool/retoolLayout";
+import { RetoolSync } from "./components/retoolSync";
 import { UsersDatabase } from "./components/usersDatabase";
 import { loadStack } from "./config/loadStack";
 import { ConfigError } from "./config/stackSettings";
@@ -15,11 +18,33 @@ export function retoolUserSync(): Record<string, unknown> {
   }
   const { settings } = stack;
   const database = new UsersDatabase("users", { settings, adminPassword: stack.adminPassword });
+  const layout = retoolLayout(settings, stack.secretsPresent);
+  const retool = new RetoolSync(
+    "retool",
+    {
+      settings,
+      layout,
+      stack: stack.stack,
+      retoolRolePassword: database.retoolRolePassword,
+      retoolApiToken: stack.retoolApiToken,
+      retoolUsersReadToken: stack.retoolUsersReadToken,
+      // Pulumi runs the program in the project folder: the same out/<stack> that render defaults to.
+      artifactsDir: path.resolve("out", stack.stack),
+    },
+    // The workflows call the function the database side creates.
+    { dependsOn: [database] },
+  );
   return {
     plan: settings.plan,
     usersTable: database.usersTable,
     syncFunction: database.syncFunction,
     retoolRoleName: database.retoolRoleName,
     retoolRolePassword: database.retoolRolePassword,
+    retoolManagedBy: layout.managed ? "retool-api" : "hand",
+    retoolResource: retool.resourceConfig,
+    retoolResourceId: retool.databaseResource?.resourceId,
+    retoolApiResourceId: retool.apiResource?.resourceId,
+    retoolWorkflows: retool.workflows,
+    artifacts: retool.files,
   };
 }

@@ -1,9 +1,9 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { Artifact, stackArtifacts } from "../infra/builders/artifacts";
+import { stackArtifacts } from "../infra/builders/artifacts";
+import { writeArtifacts } from "../infra/providers/artifactFiles";
 import { retoolLayout } from "../infra/builders/retool/retoolLayout";
 import { EXIT, PROJECT_DIR, runMain } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
@@ -12,21 +12,6 @@ export interface RenderResult {
   files: string[];
   /** Secrets `pulumi up` will need that the stack does not set yet. */
   secretsMissing: string[];
-}
-
-// What render (and the program's RenderedFiles) own in an output folder; anything else is left alone.
-const OWNED = /^(sql\/\d{3}_[a-z0-9_]+\.sql|retool-(api-)?resource\.json|workflow-[a-z0-9-]+\.json|continue-page\.zip)$/;
-
-/** Writes artifacts into outDir, removing files an earlier render made that this one no longer makes. */
-export function writeArtifacts(outDir: string, artifacts: Artifact[]): void {
-  const keep = new Set(artifacts.map((a) => a.path));
-  const existing = fs.existsSync(outDir) ? (fs.readdirSync(outDir, { recursive: true }) as string[]).map((f) => f.split(path.sep).join("/")) : [];
-  for (const f of existing) if (OWNED.test(f) && !keep.has(f)) fs.rmSync(path.join(outDir, f));
-  for (const a of artifacts) {
-    const file = path.join(outDir, a.path);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, Buffer.from(a.content, a.encoding ?? "utf8"));
-  }
 }
 
 export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {

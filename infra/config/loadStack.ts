@@ -8,11 +8,22 @@ export interface LoadedStack {
   stack: string;
   settings: StackSettings;
   adminPassword: pulumi.Output<string>;
+  /** Secret keys the stack sets (the Retool layout depends on which tokens are there). */
+  secretsPresent: string[];
+  retoolApiToken?: pulumi.Output<string>;
+  retoolUsersReadToken?: pulumi.Output<string>;
 }
 
 export function loadStack(): LoadedStack {
   const { raw, secretKeys, stack } = readPulumiConfig();
-  const { settings } = parseStackConfig(raw, { stack, file: `Pulumi.${stack}.yaml` }, secretKeys);
+  const { settings, secretsPresent } = parseStackConfig(raw, { stack, file: `Pulumi.${stack}.yaml` }, secretKeys);
   const config = new pulumi.Config();
-  return { stack, settings, adminPassword: config.requireSecret("databaseAdminPassword") };
+  return {
+    stack,
+    settings,
+    secretsPresent,
+    adminPassword: config.requireSecret("databaseAdminPassword"),
+    retoolApiToken: config.getSecret("retoolApiToken"),
+    retoolUsersReadToken: config.getSecret("retoolUsersReadToken"),
+  };
 }

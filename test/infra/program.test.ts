@@ -17,26 +17,86 @@ function stackConfig(plan: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+const API_TOKEN = "rtk_manage_must_stay_secret";
+const READ_TOKEN = "rtk_users_read_must_stay_secret";
+const SECRET_KEYS = [`${PROJECT}:databaseAdminPassword`, `${PROJECT}:retoolApiToken`, `${PROJECT}:retoolUsersReadToken`];
+
 async function runProgram(config: Record<string, unknown>): Promise<{ outputs: Record<string, any>; registrations: Registration[] }> {
-  const registrations = await startMocks(config, [`${PROJECT}:databaseAdminPassword`]);
+  const registrations = await startMocks(config, SECRET_KEYS.filter((k) => k in config));
   const outputs = retoolUserSync();
   await settle();
   return { outputs, registrations };
 }
 
-describe.each(PLANS)("the program on plan %s", (plan) => {
-  it("registers the database side: admin provider, role with a random password, two migration sets", async () => {
-    const { registrations } = await runProgram(stackConfig(plan));
-    expect(registrations.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
-      [
-        "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-sync-access",
-        "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-users-table",
-        "pulumi:providers:postgresql users-admin",
-        "postgresql:index/role:Role users-retool-role",
-        "random:index/randomPassword:RandomPassword users-retool-role-password",
-        "retool-user-sync:index:UsersDatabase users",
-      ].sort(),
-    );
+const DATABASE_SIDE = [
+  "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-sync-access",
+  "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-users-table",
+  "pulumi:providers:postgresql users-admin",
+  "postgresql:index/role:Role users-retool-role",
+  "random:index/randomPassword:RandomPassword users-retool-role-password",
+  "retool-user-sync:index:UsersDatabase users",
+];
+const RETOOL_SIDE = ["retool-user-sync:index:RetoolSync retool", "pulumi-nodejs:dynamic/retool-user-sync:RenderedFiles retool-files"];
+const DATABASE_RESOURCE = "pulumi-nodejs:dynamic/retool-user-sync:RetoolResource retool-database";
+const API_RESOURCE = "pulumi-nodejs:dynamic/retool-user-sync:RetoolResource retool-api";
+
+const url = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } };
+const token = { ...url, [`${PROJECT}:retoolApiToken`]: API_TOKEN };
+const tokens = { ...token, [`${PROJECT}:retoolUsersReadToken`]: READ_TOKEN };
+
+// Plan, extra config, the Retool resources created through the API, the workflow files.
+const GRAPHS: [string, string, Record<string, unknown>, string[], string[]][] = [
+  ["free", "no token", {}, [], ["workflow-continue-page.json"]],
+  ["team", "no token", {}, [], ["workflow-continue-page.json"]],
+  ["business", "no token", {}, [], ["workflow-continue-page.json"]],
+  ["business", "a management token", token, [DATABASE_RESOURCE], ["workflow-continue-page.json"]],
+  ["business", "both tokens", tokens, [DATABASE_RESOURCE, API_RESOURCE], ["workflow-continue-page.json"]],
+  ["enterprise", "no token", url, [], ["workflow-retool-event-login-attempted.json", "workflow-retool-event-user-created.json"]],
+  ["enterprise", "both tokens", tokens, [DATABASE_RESOURCE, API_RESOURCE], ["workflow-retool-event-login-attempted.json", "workflow-retool-event-user-created.json"]],
+];
+
+describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, retoolResources, workflows) => {
+  it("registers the database side, the Retool side and only the Retool resources the tokens allow", async () => {
+    const { registrations, outputs } = await runProgram(stackConfig(plan, extra));
+    expect(registrations.map((r) => `${r.type} ${r.name}`).sort()).toEqual([...DATABASE_SIDE, ...RETOOL_SIDE, ...retoolResources].sort());
+    expect(Object.keys(await valueOf(outputs.retoolWorkflows)).sort()).toEqual(workflows);
+    const files = (await valueOf(outputs.artifacts)) as string[];
+    expect(files).toEqual(expect.arrayContaining(["retool-resource.json", "sql/004_sync_function.sql", ...workflows]));
+    expect(files.includes("continue-page.zip")).toBe(plan !== "enterprise");
+    expect(await valueOf(outputs.retoolManagedBy)).toBe(retoolResources.length ? "retool-api" : "hand");
+  });
+
+  it("keeps every token and password out of plain outputs and files", async () => {
+    const { outputs, registrations } = await runProgram(stackConfig(plan, extra));
+    for (const [key, value] of Object.entries(outputs)) {
+      if (key === "retoolRolePassword") continue;
+      const text = JSON.stringify(await valueOf(value));
+      for (const secret of [ADMIN_PASSWORD, API_TOKEN, READ_TOKEN, "generated-role-password"]) expect(text ?? "").not.toContain(secret);
+    }
+    const files = registrations.find((r) => r.name === "retool-files")!;
+    for (const secret of [ADMIN_PASSWORD, API_TOKEN, READ_TOKEN, "generated-role-password"]) expect(JSON.stringify(files.inputs)).not.toContain(secret);
+    for (const r of registrations.filter((x) => x.type.endsWith(":RetoolResource"))) {
+      expect(r.additionalSecretOutputs).toEqual(expect.arrayContaining(["apiToken", "secret"]));
+      expect(JSON.stringify(r.inputs.apiToken)).toContain("1b47061264138c4ac30d75fd1eb44270");
+      expect(JSON.stringify(r.inputs.secret)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    }
+  });
+});
+
+describe("the program's Retool side", () => {
+  it("points the workflows at the resources it created", async () => {
+    const { outputs } = await runProgram(stackConfig("enterprise", tokens));
+    const workflow = (await valueOf(outputs.retoolWorkflows))["workflow-retool-event-user-created.json"] as { blockData: { pluginId: string; resourceName: string }[] };
+    const byBlock = Object.fromEntries(workflow.blockData.map((b) => [b.pluginId, b.resourceName]));
+    expect(byBlock.syncUser).toBe(await valueOf(outputs.retoolResourceId));
+    expect(byBlock.lookupUser).toBe(await valueOf(outputs.retoolApiResourceId));
+    expect(byBlock.syncUser).toBe("retool-database-uuid");
+  });
+
+  it("refuses a Retool token on a plan without Retool's API, before registering anything", async () => {
+    const error = await runProgram(stackConfig("team", token)).then(() => undefined, (e) => e as Error);
+    expect(error).toBeInstanceOf(pulumi.RunError);
+    expect(error!.message).toMatch(/retoolApiToken: is set, but plan team has no Retool REST API/);
   });
 });
 
@@ -61,7 +121,7 @@ describe("the program", () => {
     expect(await valueOf(outputs.retoolRolePassword)).toBe("generated-role-password");
     for (const [key, value] of Object.entries(outputs)) {
       if (key === "retoolRolePassword") continue;
-      expect(JSON.stringify(await valueOf(value))).not.toContain(ADMIN_PASSWORD);
+      expect(JSON.stringify(await valueOf(value)) ?? "").not.toContain(ADMIN_PASSWORD);
     }
     const sets = registrations.filter((r) => r.type.endsWith(":MigrationSet"));
     for (const set of sets) {

@@ -24,6 +24,8 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
         state: {
           ...args.inputs,
           ...(args.type === "random:index/randomPassword:RandomPassword" ? { result: "generated-role-password" } : {}),
+          // What the Retool provider would report: the id Retool gave the resource.
+          ...(args.type.endsWith(":RetoolResource") ? { resourceId: `${args.name}-uuid` } : {}),
         },
       }),
       call: (args) => args.inputs,

@@ -1,0 +1,17 @@
+// The Pulumi resource for the rendered artifacts: `pulumi up` writes the same files as render.
+import * as pulumi from "@pulumi/pulumi";
+import type { Artifact } from "../builders/artifacts";
+import { renderedFilesProvider } from "./artifactFiles";
+
+export interface RenderedFilesArgs {
+  dir: string;
+  files: pulumi.Input<Artifact[]>;
+}
+
+export class RenderedFiles extends pulumi.dynamic.Resource {
+  declare readonly dir: pulumi.Output<string>;
+
+  constructor(name: string, args: RenderedFilesArgs, opts?: pulumi.CustomResourceOptions) {
+    super(renderedFilesProvider, name, { dir: args.dir, files: args.files }, opts, "retool-user-sync", "RenderedFiles");
+  }
+}
