@@ -6,6 +6,10 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderStack } from "../../scripts/render";
+import { stackSettingsFromFile } from "../../scripts/lib/stackSettingsFromFile";
+import { stackArtifacts } from "../../infra/builders/artifacts";
+import { retoolLayout } from "../../infra/builders/retool/retoolLayout";
+import { renderedFilesProvider } from "../../infra/providers/artifactFiles";
 import { connect, createLoginRole, freshDatabase } from "../support/database";
 import { provision } from "../support/provisioned";
 
@@ -88,5 +92,20 @@ describe("render", () => {
     expect(status).toBe(2);
     expect(stderr).toMatch(/retool-user-sync:plan: got "gold"/);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe("pulumi up's files", () => {
+  it("are render's files: RenderedFiles writes the same bytes into the same names", async () => {
+    const project = projectWithStack(STACK);
+    const byRender = path.join(project, "out-render");
+    const byUp = path.join(project, "out-up");
+    renderStack("ci", byRender, project);
+    const settings = stackSettingsFromFile("ci", project);
+    const files = stackArtifacts({ settings: settings.settings, layout: retoolLayout(settings.settings, settings.secretsPresent), stack: "ci" });
+    await renderedFilesProvider.create!({ dir: byUp, files });
+    const list = (d: string) => (fs.readdirSync(d, { recursive: true }) as string[]).sort();
+    expect(list(byUp)).toEqual(list(byRender));
+    for (const f of list(byUp)) if (fs.statSync(path.join(byUp, f)).isFile()) expect(fs.readFileSync(path.join(byUp, f))).toEqual(fs.readFileSync(path.join(byRender, f)));
   });
 });
