@@ -112,7 +112,7 @@ describe("the program", () => {
     const { registrations } = await runProgram(stackConfig("team"));
     const ids = (name: string) => (registrations.find((r) => r.name === name)!.inputs.migrations as { id: string }[]).map((m) => m.id);
     expect(ids("users-users-table")).toEqual(["001_sync_schema", "002_users_table"]);
-    expect(ids("users-sync-access")).toEqual(["004_sync_function", "005_retool_role_grants"]);
+    expect(ids("users-sync-access")).toEqual(["004_sync_function", "005_retool_role_grants", "006_batch_sync"]);
   });
 
   it("keeps the admin and role passwords secret", async () => {

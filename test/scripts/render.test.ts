@@ -46,7 +46,7 @@ describe("render", () => {
     const project = projectWithStack(STACK);
     const out = path.join(project, "out");
     const files = renderStack("ci", out, project).files.filter((f) => f.startsWith("sql/"));
-    expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql"]);
+    expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql", "sql/006_batch_sync.sql"]);
 
     const byHand = await freshDatabase();
     await createLoginRole(byHand, "retool_sync_app");

@@ -1,6 +1,7 @@
 // Stack settings -> the ordered list of migrations. `pulumi up` applies this list and `render`
 // writes it, so the two can never disagree.
 import { StackSettings } from "../../config/schema";
+import { batchSyncMigration } from "./batchSync";
 import { Migration } from "./migration";
 import { retoolRoleGrantsMigration } from "./retoolRoleGrants";
 import { syncFunctionMigration } from "./syncFunction";
@@ -14,7 +15,7 @@ export function tableMigrations(settings: StackSettings): Migration[] {
 
 /** The migrations for the sync function and the Retool role's privileges. */
 export function accessMigrations(settings: StackSettings): Migration[] {
-  return [syncFunctionMigration(settings), retoolRoleGrantsMigration(settings)];
+  return [syncFunctionMigration(settings), retoolRoleGrantsMigration(settings), batchSyncMigration(settings)];
 }
 
 export function allMigrations(settings: StackSettings): Migration[] {

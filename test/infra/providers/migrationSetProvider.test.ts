@@ -118,7 +118,7 @@ describe("migrationSetProvider as Pulumi's provider host runs it", () => {
        return { applied: created.outs.lastApplied, changes: diff.changes };`,
     );
     expect(out).toEqual({
-      applied: ["001_sync_schema", "002_users_table", "004_sync_function", "005_retool_role_grants"],
+      applied: ["001_sync_schema", "002_users_table", "004_sync_function", "005_retool_role_grants", "006_batch_sync"],
       changes: false,
     });
     const admin = await connect(conn);
