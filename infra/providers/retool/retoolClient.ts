@@ -57,6 +57,8 @@ export interface UsersPage {
   cursor?: string;
   /** The cursor for the next page; undefined on the last. */
   next?: string;
+  /** Retool's total_count, when it sends one. */
+  total?: number;
 }
 
 /** How list endpoints page: spec 2.12 (limit + next_token), the older usage guide (next), or none. */
@@ -192,7 +194,7 @@ export class RetoolClient {
     for (;;) {
       const params: Record<string, unknown> = { limit: PAGE_SIZE };
       if (cursor) params[cursorParam] = cursor;
-      const body = await this.request<{ data: RetoolUser[]; next_token?: string | null; next?: string | null; has_more?: boolean }>("GET", "/users", { params });
+      const body = await this.request<{ data: RetoolUser[]; next_token?: string | null; next?: string | null; has_more?: boolean; total_count?: number }>("GET", "/users", { params });
       if (!Array.isArray(body?.data)) {
         throw new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: "the users list has no data array", attempts: 1, tokenHint: "" });
       }
@@ -202,7 +204,7 @@ export class RetoolClient {
         next = body!.next;
         cursorParam = "next";
       }
-      yield { users: body!.data, cursor, next };
+      yield { users: body!.data, cursor, next, total: typeof body!.total_count === "number" ? body!.total_count : undefined };
       if (!next) return;
       if (seen.has(next)) throw new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: `the cursor ${next} came back twice; stopping rather than looping`, attempts: 1, tokenHint: "" });
       seen.add(next);

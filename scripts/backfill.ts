@@ -1,0 +1,58 @@
+// npm run backfill -- [--stack <name>] [--dry-run] [--json] [--restart]
+// Brings every Retool user into the users table through the sync rules (source backfill).
+import { Command } from "commander";
+import { Client } from "pg";
+import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { EXIT, runMain } from "./lib/cli";
+import { Progress, progress } from "./lib/progress";
+import { formatSummary } from "./lib/summary";
+import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
+import { backfill } from "./lib/userBatches";
+
+if (require.main === module) {
+  const program = addTargetOptions(
+    new Command()
+      .name("backfill")
+      .description("Sync every Retool user into the users table (source backfill): one Retool page and one database round trip at a time. Never deletes a row.")
+      .option("--dry-run", "show what would change, write nothing (each page runs in a transaction that is rolled back)")
+      .option("--restart", "ignore an interrupted run's saved progress and start from the first page")
+      .option("--json", "print the summary as JSON"),
+  ).addHelpText(
+    "after",
+    `
+Interrupted (Ctrl-C, kill, network loss), run it again: it resumes after the last page it committed.
+
+Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/the database failed
+(progress up to the last committed page is kept); 2 bad usage (nothing was changed).`,
+  );
+  program.parse();
+  const opts = program.opts();
+  runMain(async () => {
+    const target = resolveTarget(opts);
+    const api = new RetoolClient({ ...target.retool, onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`) });
+    const db = new Client(target.database);
+    await db.connect();
+    let bar: Progress | undefined;
+    try {
+      console.error(`Backfill${opts.dryRun ? " (dry run)" : ""}: ${target.retoolUrl} -> ${target.databaseLabel}`);
+      const summary = await backfill({
+        api,
+        db,
+        runKey: `backfill ${target.retoolUrl}`,
+        dryRun: opts.dryRun,
+        restart: opts.restart,
+        log: (line) => console.error(line),
+        onPage: (page, rows) => {
+          bar ??= progress("users", page.total ?? page.users.length);
+          bar.increment(rows.length);
+        },
+      });
+      bar?.stop();
+      if (opts.json) console.log(JSON.stringify({ dryRun: Boolean(opts.dryRun), ...summary }, null, 2));
+      else console.log(formatSummary(opts.dryRun ? "Dry run: would have" : "Backfill done:", summary));
+      return summary.failures.length || summary.counts.failed ? EXIT.failed : EXIT.ok;
+    } finally {
+      await db.end();
+    }
+  });
+}

@@ -1,0 +1,112 @@
+// Backfill's engine: Retool's users a page at a time into retool_sync.sync_users, one database
+// round trip and one transaction per page, with the page's progress saved in that transaction.
+import type { Client } from "pg";
+import { BATCH_FUNCTION, BatchSource, PROGRESS_TABLE } from "../../infra/builders/sql/batchSync";
+import { OUTCOMES } from "../../infra/builders/sql/syncFunction";
+import { RetoolApiError } from "../../infra/providers/retool/retoolApiError";
+import { RetoolClient, RetoolUser, UsersPage } from "../../infra/providers/retool/retoolClient";
+
+export type BatchOutcome = (typeof OUTCOMES)[number] | "failed";
+export interface BatchRow {
+  retool_user_id: string;
+  outcome: BatchOutcome;
+  error: string | null;
+}
+
+/** Only the fields the sync rules read: the rest of a Retool user stays out of the database call. */
+const slim = (u: RetoolUser) => ({ id: u.id, email: u.email, first_name: u.first_name, last_name: u.last_name, active: u.active });
+
+export async function syncBatch(
+  db: Client,
+  users: RetoolUser[],
+  source: BatchSource,
+  progress?: { runKey: string; next?: string },
+): Promise<BatchRow[]> {
+  const r = await db.query<BatchRow>(`SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5)`, [
+    JSON.stringify(users.map(slim)),
+    source,
+    progress?.runKey ?? null,
+    progress?.next ?? null,
+    progress ? !progress.next : false,
+  ]);
+  return r.rows;
+}
+
+export interface BatchSummary {
+  counts: Record<BatchOutcome, number>;
+  failures: { retoolUserId: string; email?: string; error: string }[];
+  pages: number;
+  users: number;
+  /** Set when this run picked up an interrupted one. */
+  resumed?: { pages: number };
+}
+
+export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntries([...OUTCOMES, "failed"].map((o) => [o, 0])) as Record<BatchOutcome, number>;
+
+export interface BackfillOptions {
+  api: RetoolClient;
+  db: Client;
+  /** Names this run's progress row: one per Retool org and database. */
+  runKey: string;
+  dryRun?: boolean;
+  /** Ignore an interrupted run's progress and start from the first page. */
+  restart?: boolean;
+  onPage?: (page: UsersPage, rows: BatchRow[]) => void;
+  log?: (line: string) => void;
+}
+
+async function savedProgress(db: Client, runKey: string): Promise<{ cursor: string | null; pages: number; counts: Record<string, number> } | undefined> {
+  const r = await db.query(`SELECT next_cursor, pages, counts, finished FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [runKey]);
+  const row = r.rows[0];
+  return row && !row.finished ? { cursor: row.next_cursor, pages: row.pages, counts: row.counts } : undefined;
+}
+
+export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
+  const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: 0 };
+  let from: string | undefined;
+  if (!o.dryRun) {
+    const saved = o.restart ? undefined : await savedProgress(o.db, o.runKey);
+    if (saved?.cursor) {
+      from = saved.cursor;
+      summary.resumed = { pages: saved.pages };
+      for (const [k, v] of Object.entries(saved.counts)) summary.counts[k as BatchOutcome] += v;
+      o.log?.(`Resuming an interrupted backfill after ${saved.pages} pages.`);
+    } else {
+      await o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
+    }
+  }
+  const pages = async function* () {
+    try {
+      yield* o.api.userPages(from);
+    } catch (e) {
+      // A saved cursor Retool no longer takes: every page is safe to sync twice, so start over.
+      if (from && e instanceof RetoolApiError && (e.status === 400 || e.status === 422) && summary.pages === 0) {
+        o.log?.("Retool no longer accepts the saved cursor; starting from the first page (pages already synced come out unchanged).");
+        summary.resumed = undefined;
+        summary.counts = emptyCounts();
+        await o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
+        yield* o.api.userPages();
+      } else throw e;
+    }
+  };
+  for await (const page of pages()) {
+    await o.db.query("BEGIN");
+    let rows: BatchRow[];
+    try {
+      rows = await syncBatch(o.db, page.users, "backfill", o.dryRun ? undefined : { runKey: o.runKey, next: page.next });
+      await o.db.query(o.dryRun ? "ROLLBACK" : "COMMIT");
+    } catch (e) {
+      await o.db.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    }
+    const emails = new Map(page.users.map((u) => [u.id, u.email]));
+    for (const row of rows) {
+      summary.counts[row.outcome] += 1;
+      if (row.outcome === "failed") summary.failures.push({ retoolUserId: row.retool_user_id, email: emails.get(row.retool_user_id), error: row.error ?? "" });
+    }
+    summary.pages += 1;
+    summary.users += page.users.length;
+    o.onPage?.(page, rows);
+  }
+  return summary;
+}

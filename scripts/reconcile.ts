@@ -1,0 +1,82 @@
+// npm run reconcile -- [--stack <name>] [--json] [--check] [--apply]
+// Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
+import { Command } from "commander";
+import { Client } from "pg";
+import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { EXIT, UsageError, runMain } from "./lib/cli";
+import { Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
+import { progress } from "./lib/progress";
+import { formatSummary } from "./lib/summary";
+import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
+import { BatchSummary, emptyCounts, syncBatch } from "./lib/userBatches";
+
+/** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
+export const EXIT_DRIFT = 4;
+
+const PAGE = 100;
+
+async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
+  const users = usersToRepair(drift);
+  const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: users.length };
+  const bar = users.length ? progress("repairing", users.length) : undefined;
+  for (let i = 0; i < users.length; i += PAGE) {
+    const chunk = users.slice(i, i + PAGE);
+    const rows = await syncBatch(db, chunk, "reconcile");
+    for (const r of rows) {
+      summary.counts[r.outcome] += 1;
+      if (r.outcome === "failed") summary.failures.push({ retoolUserId: r.retool_user_id, email: chunk.find((u) => u.id === r.retool_user_id)?.email, error: r.error ?? "" });
+    }
+    summary.pages += 1;
+    bar?.increment(chunk.length);
+  }
+  bar?.stop();
+  return summary;
+}
+
+const asJson = (d: Drift) => ({
+  missing: d.missing.map((u) => ({ id: u.id, email: u.email })),
+  orphaned: d.orphaned,
+  changed: d.changed.map((c) => ({ id: c.user.id, fields: c.fields, database: c.row, retool: { email: c.user.email, first_name: c.user.first_name, last_name: c.user.last_name } })),
+  disabled: d.disabled.map((x) => ({ id: x.user.id, email: x.user.email })),
+});
+
+if (require.main === module) {
+  const program = addTargetOptions(
+    new Command()
+      .name("reconcile")
+      .description("Compare Retool's users with the users table and report drift per category; --apply repairs it through the sync rules (source reconcile). Never deletes a row.")
+      .option("--json", "print the report as JSON")
+      .option("--check", `exit ${EXIT_DRIFT} when there is drift (for cron and CI)`)
+      .option("--apply", "repair: sync missing, changed and disabled users; rows unknown to Retool are only reported"),
+  ).addHelpText("after", `\nExit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed; 2 bad usage.`);
+  program.parse();
+  const opts = program.opts();
+  runMain(async () => {
+    if (opts.check && opts.apply) throw new UsageError("--check reports and --apply repairs: pick one.");
+    const target = resolveTarget(opts);
+    const api = new RetoolClient(target.retool);
+    const db = new Client(target.database);
+    await db.connect();
+    try {
+      const before = await readDrift(api, db);
+      let after = before;
+      let repaired: BatchSummary | undefined;
+      if (opts.apply && driftCount(before.drift) > 0) {
+        repaired = await apply(db, before.drift);
+        after = await readDrift(api, db);
+      }
+      if (opts.json) {
+        console.log(JSON.stringify({ retoolUsers: before.users, linkedRows: before.rows, drift: asJson(before.drift), ...(repaired ? { repaired, remaining: asJson(after.drift) } : {}) }, null, 2));
+      } else {
+        console.log(`Retool users: ${before.users}. Linked rows: ${before.rows}.\n${formatDrift(before.drift)}`);
+        if (repaired) console.log(`\n${formatSummary("Repaired:", repaired)}\n\nAfter repair:\n${formatDrift(after.drift)}`);
+      }
+      const remaining = driftCount((repaired ? after : before).drift) - (repaired ? after.drift.orphaned.length : 0);
+      if (opts.check && driftCount(before.drift) > 0) return EXIT_DRIFT;
+      if (repaired && (remaining > 0 || repaired.counts.failed > 0)) return EXIT_DRIFT;
+      return EXIT.ok;
+    } finally {
+      await db.end();
+    }
+  });
+}

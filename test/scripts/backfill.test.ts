@@ -1,0 +1,194 @@
+// Backfill and reconcile against a fake Retool serving a realistic user list, on a real Postgres.
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import type { Client } from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { RetoolClient } from "../../infra/providers/retool/retoolClient";
+import { findDrift, readDrift, usersToRepair } from "../../scripts/lib/drift";
+import { backfill, syncBatch } from "../../scripts/lib/userBatches";
+import { connect } from "../support/database";
+import { Provisioned, provision, syncUser } from "../support/provisioned";
+import { FakeRetool, retoolUser } from "../support/retool/fakeRetool";
+
+const TOKEN = "rtk_users_read";
+const ROOT = path.resolve(__dirname, "../..");
+
+/** 250 ordinary users plus the awkward cases the issue lists. */
+function realisticUsers() {
+  const users = Array.from({ length: 250 }, (_, i) => retoolUser(i + 1));
+  users.push(
+    retoolUser(1001, { email: "Mixed.Case@Example.com" }),
+    retoolUser(1002, { email: "mixed.case@example.com" }), // same address, other case: Retool should not, we must not crash
+    retoolUser(1003, { first_name: "Zoë", last_name: "Ångström-李" }),
+    retoolUser(1004, { active: false }),
+    retoolUser(1005, { email: "existing@example.com", first_name: null, last_name: null, last_active: null }),
+  );
+  return users;
+}
+
+let fake: FakeRetool | undefined;
+let db: Provisioned | undefined;
+afterEach(async () => {
+  expect(fake?.violations ?? []).toEqual([]);
+  await fake?.stop();
+  await db?.admin.end();
+  fake = undefined;
+  db = undefined;
+});
+
+async function setup(users = realisticUsers()) {
+  fake = await new FakeRetool({ token: TOKEN, users }).start();
+  // A row the app already had, with no Retool id yet: backfill links it by email.
+  db = await provision({ plan: "business" } as never, async (admin) => {
+    void admin;
+  });
+  await db.admin.query("INSERT INTO public.users (email, first_name) VALUES ('existing@example.com', 'Kept')");
+  return { fake, db };
+}
+
+const api = (o = {}) => new RetoolClient({ url: fake!.url, token: TOKEN, rateLimitPerMinute: 0, retries: 4, retryBaseMs: 1, ...o });
+
+/** The table's content that matters, without generated ids and timestamps. */
+async function content(client: Client): Promise<string[]> {
+  const r = await client.query("SELECT retool_user_id, email, first_name, last_name, active FROM public.users ORDER BY email, retool_user_id");
+  return r.rows.map((x) => JSON.stringify(x));
+}
+
+/** What the table should hold: each user through sync_user one at a time, on a fresh database. */
+async function expectedTable(users = realisticUsers()): Promise<string[]> {
+  const ref = await provision({ plan: "business" } as never);
+  try {
+    await ref.admin.query("INSERT INTO public.users (email, first_name) VALUES ('existing@example.com', 'Kept')");
+    for (const u of users) {
+      await syncUser(ref.admin, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active: u.active }).catch(() => undefined);
+    }
+    return await content(ref.admin);
+  } finally {
+    await ref.admin.end();
+  }
+}
+
+describe("backfill", () => {
+  it("syncs every user with one database round trip per page and reports each outcome", async () => {
+    const { db } = await setup();
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    expect(fake!.requests.filter((r) => r.operation === "GET /users")).toHaveLength(3);
+    expect(summary).toMatchObject({ pages: 3, users: 255 });
+    expect(summary.counts).toMatchObject({ created: 253, linked: 1, failed: 1 });
+    expect(summary.counts.created + summary.counts.linked + summary.counts.failed).toBe(255);
+    expect(summary.failures).toEqual([expect.objectContaining({ retoolUserId: retoolUser(1002).id, error: expect.stringMatching(/already belongs to Retool user .* \(23505\)/) })]);
+    expect(await content(db.admin)).toEqual(await expectedTable());
+    const rows = (await db.admin.query("SELECT * FROM public.users WHERE retool_user_id = ANY($1)", [[retoolUser(1003).id, retoolUser(1004).id, retoolUser(1005).id]])).rows;
+    expect(rows.find((r) => r.retool_user_id === retoolUser(1003).id)).toMatchObject({ first_name: "Zoë", last_name: "Ångström-李" });
+    expect(rows.find((r) => r.retool_user_id === retoolUser(1004).id)).toMatchObject({ active: false });
+    expect(rows.find((r) => r.retool_user_id === retoolUser(1005).id)).toMatchObject({ email: "existing@example.com", first_name: "Kept" });
+    // A second run changes nothing.
+    const again = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    expect(again.counts).toMatchObject({ unchanged: 254, failed: 1, created: 0 });
+  });
+
+  it("--dry-run reports what would change and writes nothing", async () => {
+    const { db } = await setup();
+    const before = await content(db.admin);
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t", dryRun: true });
+    expect(summary.counts.created).toBe(253);
+    expect(await content(db.admin)).toEqual(before);
+    expect((await db.admin.query("SELECT count(*)::int AS n FROM retool_sync.batch_progress")).rows[0].n).toBe(0);
+  });
+
+  it.each([
+    ["429 with Retry-After", { status: 429, headers: { "retry-after": "1" } }],
+    ["429 without Retry-After", { status: 429 }],
+    ["a 500", { status: 500 }],
+    ["a dropped connection", { drop: true as const }],
+  ])("rides out %s mid-list and ends with the expected table", async (_what, fault) => {
+    const { db } = await setup();
+    fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, fault, 2);
+    await backfill({ api: api(), db: db.admin, runKey: "t" });
+    expect(await content(db.admin)).toEqual(await expectedTable());
+  });
+
+  it("stops with a clear error on a malformed page, keeping only whole pages, and resumes after it", async () => {
+    const { db } = await setup();
+    fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, { malformed: true });
+    const error = await backfill({ api: api(), db: db.admin, runKey: "t" }).catch((e) => e as Error);
+    expect(error.message).toMatch(/GET \/api\/v2\/users .*not Retool's \{success, data\} envelope/);
+    expect(await db.admin.query("SELECT count(*)::int AS n FROM public.users WHERE retool_user_id IS NOT NULL").then((r) => r.rows[0].n)).toBe(100);
+    const resumed = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    expect(resumed.resumed).toEqual({ pages: 1 });
+    expect(await content(db.admin)).toEqual(await expectedTable());
+  });
+
+  it("after kill -9 half way, a rerun gives the one-clean-run table with no duplicates", async () => {
+    const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
+    const { db } = await setup(users);
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
+      cwd: ROOT,
+      env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
+      stdio: "ignore",
+    });
+    const progressNow = () => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
+    for (let i = 0; i < 300; i++) {
+      const p = await progressNow();
+      if (p && p.pages >= 5) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("exit", r));
+    const halfway = await progressNow();
+    expect(halfway.finished).toBe(false);
+    expect(halfway.pages).toBeGreaterThanOrEqual(5);
+    expect(halfway.pages).toBeLessThan(15);
+
+    const rerun = await backfill({ api: api(), db: db.admin, runKey: `backfill ${fake!.url}` });
+    expect(rerun.resumed?.pages).toBe(halfway.pages);
+    const dupes = await db.admin.query("SELECT retool_user_id FROM public.users GROUP BY 1 HAVING count(*) > 1");
+    expect(dupes.rows).toEqual([]);
+    expect(await content(db.admin)).toEqual(await expectedTable(users));
+  }, 60_000);
+});
+
+describe("reconcile", () => {
+  it("reports each kind of drift, and apply repairs all but rows unknown to Retool", async () => {
+    const { db } = await setup();
+    await backfill({ api: api(), db: db.admin, runKey: "t" });
+    // Drift: a new Retool user, an edited one, a disabled one, and a row Retool does not know.
+    fake!.users.push(retoolUser(2000));
+    fake!.users[0] = { ...fake!.users[0], email: "renamed@example.com", first_name: "Renamed" };
+    fake!.users[1] = { ...fake!.users[1], active: false };
+    await db.admin.query("INSERT INTO public.users (retool_user_id, email) VALUES ('user_gone', 'gone@example.com')");
+    const { drift } = await readDrift(api(), db.admin);
+    expect(drift.missing.map((u) => u.id)).toEqual([retoolUser(1002).id, retoolUser(2000).id]);
+    expect(drift.orphaned.map((r) => r.retool_user_id)).toEqual(["user_gone"]);
+    expect(drift.changed).toEqual([expect.objectContaining({ fields: ["email", "first_name"] })]);
+    expect(drift.disabled.map((d) => d.user.id)).toEqual([retoolUser(2).id]);
+
+    const rows = await syncBatch(db.admin, usersToRepair(drift), "reconcile");
+    expect(rows.map((r) => r.outcome).sort()).toEqual(["created", "deactivated", "failed", "updated"]);
+    const after = (await readDrift(api(), db.admin)).drift;
+    expect(after.changed).toEqual([]);
+    expect(after.disabled).toEqual([]);
+    expect(after.missing.map((u) => u.id)).toEqual([retoolUser(1002).id]); // the case-duplicate stays reported
+    expect(after.orphaned.map((r) => r.retool_user_id)).toEqual(["user_gone"]); // never deleted
+  });
+
+  it("--check exits 4 on drift and 0 without; --json is machine-readable", async () => {
+    const { db } = await setup([retoolUser(1), retoolUser(2)]);
+    const env = { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` };
+    const run = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        const c = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", "--retool-url", fake!.url, "--rate-limit", "0", ...args], { cwd: ROOT, env });
+        let out = "";
+        c.stdout.on("data", (d) => (out += d));
+        c.on("exit", (code) => resolve({ code: code ?? -1, out }));
+      });
+    const drifted = await run(["--check", "--json"]);
+    expect(drifted.code).toBe(4);
+    expect(JSON.parse(drifted.out).drift.missing).toHaveLength(2);
+    const applied = await run(["--apply"]);
+    expect(applied.code).toBe(0);
+    expect(applied.out).toMatch(/created\s+2/);
+    expect((await run(["--check"])).code).toBe(0);
+    expect(findDrift([], []).missing).toEqual([]);
+  }, 60_000);
+});
