@@ -111,8 +111,8 @@ describe("backfill", () => {
   it("stops with a clear error on a malformed page, keeping only whole pages, and resumes after it", async () => {
     const { db } = await setup();
     fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, { malformed: true });
-    const error = await backfill({ api: api(), db: db.admin, runKey: "t" }).catch((e) => e as Error);
-    expect(error.message).toMatch(/GET \/api\/v2\/users .*not Retool's \{success, data\} envelope/);
+    const error = await backfill({ api: api(), db: db.admin, runKey: "t" }).then(() => undefined, (e) => e as Error);
+    expect(error!.message).toMatch(/GET \/api\/v2\/users .*not Retool's \{success, data\} envelope/);
     expect(await db.admin.query("SELECT count(*)::int AS n FROM public.users WHERE retool_user_id IS NOT NULL").then((r) => r.rows[0].n)).toBe(100);
     const resumed = await backfill({ api: api(), db: db.admin, runKey: "t" });
     expect(resumed.resumed).toEqual({ pages: 1 });
