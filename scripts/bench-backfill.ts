@@ -1,0 +1,110 @@
+// npm run bench:backfill -- [--users N] [--json]
+// Backfills N users from a local stand-in for Retool's API (rate limit off) into a fresh
+// embedded Postgres, then COPYs the same rows into the same table. Prints users per second, the
+// number of API requests (goal: exactly ceil(N/100)) and COPY time / backfill database time
+// (goal >= 0.5).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Command } from "commander";
+import { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { stackSettingsSchema } from "../infra/config/schema";
+import { withChecksums } from "../infra/builders/sql/migration";
+import { allMigrations } from "../infra/builders/sql/migrations";
+import { applyMigrations } from "../infra/providers/migrationRunner";
+import { pgClientConfig } from "../infra/providers/pgConnection";
+import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { FakeRetool, retoolUser } from "../test/support/retool/fakeRetool";
+import { EXIT, runMain } from "./lib/cli";
+import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { progress } from "./lib/progress";
+import { backfill } from "./lib/userBatches";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// COPY's text format: tabs separate, backslash escapes; \N is NULL.
+const copyField = (v: unknown) => (v === null || v === undefined ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
+
+if (require.main === module) {
+  const program = new Command()
+    .name("bench:backfill")
+    .description("Backfill throughput from a local Retool stand-in, against a bare COPY of the same rows.")
+    .option("--users <n>", "Retool users to serve", (v) => parseInt(v, 10), 100_000)
+    .option("--json", "print the figures as JSON")
+    .parse();
+  const o = program.opts<{ users: number; json?: boolean }>();
+  runMain(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench" });
+    const users = Array.from({ length: o.users }, (_, i) => retoolUser(i + 1, { active: i % 50 !== 0 }));
+    const fake = await new FakeRetool({ token: "bench", users }).start();
+    const db = new Client(pgClientConfig({ ...pg.connection }));
+    try {
+      await db.connect();
+      const settings = stackSettingsSchema.parse({
+        plan: "business",
+        database: { host: pg.connection.host, port: pg.connection.port, name: pg.connection.database, adminUser: pg.connection.user, sslmode: "disable" },
+      });
+      await db.query(`CREATE ROLE ${settings.retoolRole.name} LOGIN PASSWORD 'bench'`);
+      await applyMigrations(db, withChecksums(allMigrations(settings)));
+
+      // Database time: only the sync_users round trips, not the HTTP side.
+      let dbMs = 0;
+      const query = db.query.bind(db) as (...a: unknown[]) => Promise<unknown>;
+      (db as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+        const started = process.hrtime.bigint();
+        try {
+          return await query(...args);
+        } finally {
+          if (String(args[0]).includes("sync_users")) dbMs += Number(process.hrtime.bigint() - started) / 1e6;
+        }
+      };
+      const bar = progress("backfill", o.users);
+      const started = process.hrtime.bigint();
+      const summary = await backfill({ api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }), db, runKey: "bench", onPage: (p) => bar.increment(p.users.length) });
+      const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+      bar.stop();
+      (db as unknown as { query: unknown }).query = query;
+      const requests = fake.requests.filter((r) => r.operation === "GET /users").length;
+
+      const rows = (await db.query("SELECT retool_user_id, email, first_name, last_name, active FROM public.users ORDER BY id")).rows;
+      await db.query("TRUNCATE public.users");
+      const copyStarted = process.hrtime.bigint();
+      await pipeline(
+        Readable.from(rows.map((r) => `${[r.retool_user_id, r.email, r.first_name, r.last_name, r.active ? "t" : "f"].map(copyField).join("\t")}\n`)),
+        db.query(copyFrom("COPY public.users (retool_user_id, email, first_name, last_name, active) FROM STDIN")),
+      );
+      const copyMs = Number(process.hrtime.bigint() - copyStarted) / 1e6;
+
+      const figures = {
+        users: o.users,
+        created: summary.counts.created,
+        failed: summary.counts.failed,
+        usersPerSecond: Math.round(o.users / (totalMs / 1000)),
+        apiRequests: requests,
+        expectedRequests: Math.ceil(o.users / 100),
+        backfillDbMs: Math.round(dbMs),
+        copyMs: Math.round(copyMs),
+        ratio: Number((copyMs / dbMs).toFixed(2)),
+      };
+      if (o.json) console.log(JSON.stringify(figures, null, 2));
+      else {
+        console.log(`backfill of ${figures.users} users: ${figures.created} created, ${figures.failed} failed`);
+        console.log(`  users per second  ${figures.usersPerSecond} (end to end, local API, rate limit off)`);
+        console.log(`  API requests      ${figures.apiRequests}   (goal: exactly ${figures.expectedRequests})`);
+        console.log(`  database time     ${figures.backfillDbMs} ms in sync_users`);
+        console.log(`  bare COPY         ${figures.copyMs} ms for the same rows into the same table`);
+        console.log(`  ratio             ${figures.ratio}   (COPY / backfill database time; goal >= 0.5)`);
+      }
+      return EXIT.ok;
+    } finally {
+      await db.end().catch(() => undefined);
+      await fake.stop();
+      await pg.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
