@@ -35,11 +35,10 @@ export interface RetoolArtifactsArgs {
   layout: RetoolLayout;
   stack: string;
   refs?: RetoolResourceRefs;
-  extraBlocks?: WorkflowBuildContext["extraBlocks"];
 }
 
-export function retoolArtifacts({ settings, layout, stack, refs, extraBlocks }: RetoolArtifactsArgs): Artifact[] {
-  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? configuredResourceRefs(settings, layout), extraBlocks };
+export function retoolArtifacts({ settings, layout, stack, refs }: RetoolArtifactsArgs): Artifact[] {
+  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? configuredResourceRefs(settings, layout) };
   const artifacts: Artifact[] = [{ path: RESOURCE_FILE, content: json(databaseResourceFile(settings, layout, stack)) }];
   if (layout.usesApi) artifacts.push({ path: API_RESOURCE_FILE, content: json(apiResourceFile(settings, layout)) });
   for (const w of syncWorkflowFiles(ctx)) artifacts.push({ path: w.path, content: json(w.file) });

@@ -2,6 +2,7 @@
 // fixed in the workflow, which users cannot edit; only the values come from the trigger.
 import { StackSettings } from "../../config/schema";
 import { RETOOL_USER_ID_PATTERN } from "../sql/retoolUserId";
+import { BATCH_FUNCTION } from "../sql/batchSync";
 import { syncUserCall } from "../sql/syncFunction";
 import { RetoolLayout, WorkflowTrigger } from "./retoolLayout";
 import { BlockSpec, ResourceRef, WorkflowFile, WorkflowSpec, buildWorkflowFile } from "./workflow/workflowFile";
@@ -110,6 +111,22 @@ function loginAttemptedBlocks(refs: RetoolResourceRefs): BlockSpec[] {
   ];
 }
 
+function reconcileScheduleBlocks(refs: RetoolResourceRefs): BlockSpec[] {
+  // Without limit, GET /users returns every user (spec 2.12); the whole list goes to sync_users as
+  // one JSON parameter, through the same rules as `npm run reconcile -- --apply`.
+  return [
+    { kind: "schedule", pluginId: "startTrigger" },
+    { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: refs.api!, method: "GET", path: "users" },
+    {
+      kind: "sql",
+      pluginId: "reconcileUsers",
+      parent: "listUsers",
+      resource: refs.database,
+      statement: `SELECT outcome, count(*) AS users FROM ${BATCH_FUNCTION}(${t("JSON.stringify(listUsers.data.data)")}::jsonb, 'reconcile') GROUP BY outcome`,
+    },
+  ];
+}
+
 const DESCRIPTIONS: Record<WorkflowTrigger, string> = {
   "continue-page": "Called by the Continue page after login: creates or links the user's row (source continue_page).",
   "user-created": "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row (source event).",
@@ -122,8 +139,6 @@ export interface WorkflowBuildContext {
   layout: RetoolLayout;
   refs: RetoolResourceRefs;
   stack: string;
-  /** Extra workflows other modules build (the scheduled reconcile), keyed by trigger. */
-  extraBlocks?: Partial<Record<WorkflowTrigger, BlockSpec[]>>;
 }
 
 export function workflowSpec(trigger: WorkflowTrigger, ctx: WorkflowBuildContext): WorkflowSpec {
@@ -135,7 +150,7 @@ export function workflowSpec(trigger: WorkflowTrigger, ctx: WorkflowBuildContext
         ? userCreatedBlocks(refs)
         : trigger === "login-attempted"
           ? loginAttemptedBlocks(refs)
-          : ctx.extraBlocks?.[trigger];
+          : reconcileScheduleBlocks(refs);
   if (!blocks) throw new Error(`no blocks for the ${trigger} workflow`);
   return {
     name: `retool-user-sync ${trigger} (${ctx.stack})`,

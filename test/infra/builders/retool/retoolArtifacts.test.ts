@@ -160,3 +160,14 @@ describe("retool artifacts", () => {
     expect(read("main.rsx")).not.toContain("<!--");
   });
 });
+
+describe("the scheduled reconcile workflow", () => {
+  it("is rendered when retool.reconcileSchedule is set: schedule -> list users -> sync_users as one bound JSON parameter", () => {
+    const { byPath } = render("enterprise", [], { reconcileSchedule: "0 * * * *" });
+    const { file, blocks, template } = workflow(byPath["workflow-schedule-reconcile.json"].content);
+    expect(file.crontab).toBe("0 * * * *");
+    expect(blocks[0]).toMatchObject({ blockType: "schedule", options: { crontab: "0 * * * *", timezone: "UTC" } });
+    expect(edges(blocks)).toEqual(["startTrigger -> listUsers", "listUsers -> reconcileUsers"]);
+    expect(template("reconcileUsers").query).toMatch(/^SELECT outcome, count\(\*\) AS users FROM retool_sync\.sync_users\(\{\{ JSON\.stringify\(listUsers\.data\.data\) \}\}::jsonb, 'reconcile'\) GROUP BY outcome$/);
+  });
+});
