@@ -107,7 +107,7 @@ export class RetoolClient {
     });
   }
 
-  /** One call; returns the envelope's `data`, or the whole body for list endpoints (`whole`). */
+  /** One call; returns Retool's whole {success, data, ...} envelope (list endpoints carry paging fields beside data). */
   async request<T>(method: string, path: string, { params, body, allow404 = false }: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {}): Promise<T | undefined> {
     const fail = (status: number | undefined, retoolMessage: string | undefined, attempts: number) =>
       new RetoolApiError({ method, path, status, retoolMessage, attempts, tokenHint: this.options.tokenHint ?? "update the token where you configured it" });
