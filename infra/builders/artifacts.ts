@@ -21,12 +21,15 @@ export function sqlArtifacts(settings: StackSettings): Artifact[] {
   return allMigrations(settings).map((m) => ({ path: `sql/${m.id}.sql`, content: migrationScript(m) }));
 }
 
-/** The resources as the settings name them; the program passes the ids of the ones it created. */
-export function configuredResourceRefs(settings: StackSettings, layout: RetoolLayout): RetoolResourceRefs {
+/**
+ * The resources the workflows name: by the ids of the ones the program created, else by the ids
+ * given in config, else by display name only.
+ */
+export function resourceRefs(settings: StackSettings, layout: RetoolLayout, created: { databaseId?: string; apiId?: string } = {}): RetoolResourceRefs {
   const { retool } = settings;
   return {
-    database: { id: retool.databaseResourceId, displayName: retool.resourceName },
-    ...(layout.usesApi ? { api: { id: retool.apiResourceId, displayName: retool.apiResourceName } } : {}),
+    database: { id: created.databaseId ?? retool.databaseResourceId, displayName: retool.resourceName },
+    ...(layout.usesApi ? { api: { id: created.apiId ?? retool.apiResourceId, displayName: retool.apiResourceName } } : {}),
   };
 }
 
@@ -38,7 +41,7 @@ export interface RetoolArtifactsArgs {
 }
 
 export function retoolArtifacts({ settings, layout, stack, refs }: RetoolArtifactsArgs): Artifact[] {
-  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? configuredResourceRefs(settings, layout) };
+  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? resourceRefs(settings, layout) };
   const artifacts: Artifact[] = [{ path: RESOURCE_FILE, content: json(databaseResourceFile(settings, layout, stack)) }];
   if (layout.usesApi) artifacts.push({ path: API_RESOURCE_FILE, content: json(apiResourceFile(settings, layout)) });
   for (const w of syncWorkflowFiles(ctx)) artifacts.push({ path: w.path, content: json(w.file) });

@@ -2,11 +2,11 @@
 // when a management token is configured) and the workflow, page and config files for the plan.
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/schema";
-import { retoolArtifacts, sqlArtifacts } from "../builders/artifacts";
+import { resourceRefs, stackArtifacts } from "../builders/artifacts";
 import { databaseResourceFile } from "../builders/retool/resourceFiles";
 import { apiResourceSpec, databaseResourceSpec } from "../builders/retool/resourceSpecs";
 import { RetoolLayout } from "../builders/retool/retoolLayout";
-import { RetoolResourceRefs, WORKFLOW_FILES } from "../builders/retool/syncWorkflows";
+import { WORKFLOW_FILES } from "../builders/retool/syncWorkflows";
 import { RetoolResource } from "../providers/retool/retoolResource";
 import { RenderedFiles } from "../providers/renderedFiles";
 
@@ -51,13 +51,9 @@ export class RetoolSync extends pulumi.ComponentResource {
     }
 
     // Workflows name resources by id: the ones just created, else the ones given in config.
-    const refs: pulumi.Output<RetoolResourceRefs> = pulumi
+    const artifacts = pulumi
       .all([this.databaseResource?.resourceId, this.apiResource?.resourceId])
-      .apply(([databaseId, apiId]) => ({
-        database: { id: databaseId ?? settings.retool.databaseResourceId, displayName: settings.retool.resourceName },
-        ...(layout.usesApi ? { api: { id: apiId ?? settings.retool.apiResourceId, displayName: settings.retool.apiResourceName } } : {}),
-      }));
-    const artifacts = refs.apply((r) => [...sqlArtifacts(settings), ...retoolArtifacts({ settings, layout, stack, refs: r })]);
+      .apply(([databaseId, apiId]) => stackArtifacts({ settings, layout, stack, refs: resourceRefs(settings, layout, { databaseId, apiId }) }));
     const rendered = new RenderedFiles(`${name}-files`, { dir: args.artifactsDir, files: artifacts }, { parent: this });
 
     const workflowPaths = new Set(layout.workflows.map((w) => WORKFLOW_FILES[w]));
