@@ -2,19 +2,26 @@
 // Retool Events, backfill, reconcile) ends here, so the rules live in one place, in one
 // transaction, where concurrency and forged input can be handled atomically.
 import { StackSettings } from "../../config/schema";
-import { SYNC_SCHEMA, ident, literal } from "./identifiers";
+import { SYNC_SCHEMA, literal } from "./identifiers";
 import { Migration } from "./migration";
+import { SOURCES } from "./retoolUserId";
 import {
-  EMAIL_MAX_LENGTH,
-  RETOOL_NAME_MAX_LENGTH,
-  RETOOL_USER_ID_MAX_LENGTH,
-  RETOOL_USER_ID_PATTERN,
-  SOURCES,
-  TRUSTED_SOURCES,
-} from "./retoolUserId";
+  SYNC_FUNCTION,
+  SyncValues,
+  emailLock,
+  inputChecks,
+  newRow,
+  normalizedEmail,
+  normalizedName,
+  raise,
+  ruleColumns,
+  seenAt,
+  shown,
+  trustedSource,
+} from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
-export const SYNC_FUNCTION = `${SYNC_SCHEMA}.sync_user`;
+export { SYNC_FUNCTION };
 export const SYNC_FUNCTION_SIGNATURE = `${SYNC_FUNCTION}(text, text, text, text, text, boolean)`;
 const CORE_FUNCTION = `${SYNC_SCHEMA}.sync_user_outcome`;
 export const SYNC_CORE_FUNCTION_SIGNATURE = `${CORE_FUNCTION}(text, text, text, text, text, boolean)`;
@@ -23,67 +30,23 @@ export const SYNC_CORE_FUNCTION_SIGNATURE = `${CORE_FUNCTION}(text, text, text, 
 export const OUTCOMES = ["created", "linked", "updated", "deactivated", "unchanged"] as const;
 export type SyncOutcome = (typeof OUTCOMES)[number];
 
-/** Letters, digits, dots and the like around one @, and a dot in the domain; no spaces or control characters. */
-const EMAIL_PATTERN = "^[^@[:space:][:cntrl:]]+@[^@[:space:][:cntrl:].]+(\\.[^@[:space:][:cntrl:].]+)+$";
-
-const list = (items: readonly string[]) => items.map(literal).join(", ");
-
-/** A RAISE that names the function and the argument, shows the (cut) value, and says what to do. */
-function raise(errcode: string, message: string, hint: string, ...args: string[]): string {
-  const formatArgs = args.length ? `, ${args.join(", ")}` : "";
-  return `RAISE EXCEPTION USING ERRCODE = '${errcode}',
-      MESSAGE = format(${literal(`${SYNC_FUNCTION}: ${message}`)}${formatArgs}),
-      HINT = ${literal(hint)};`;
-}
-
-const shown = (expr: string) => `coalesce(quote_literal(left(${expr}, 80)), 'NULL')`;
+/** The names sync_user_outcome holds one user's normalised values under. */
+const CALL_VALUES: SyncValues = { id: "p_retool_user_id", email: "v_email", first: "v_first", last: "v_last", source: "p_source", active: "p_active" };
 
 export function syncFunctionMigration(settings: StackSettings): Migration {
   const c = usersTableColumns(settings.usersTable);
   const T = c.qualifiedName;
-  const col = {
-    pk: ident(c.primaryKey),
-    id: ident(c.retoolUserId),
-    email: ident(c.email),
-    first: ident(c.firstName),
-    last: ident(c.lastName),
-    active: ident(c.active),
-    createdAt: ident(c.createdAt),
-    updatedAt: ident(c.updatedAt),
-    lastSeen: ident(c.lastSeenAt),
-  };
+  const col = ruleColumns(c);
   const adopted = settings.usersTable.mode === "adopt";
   const linkByEmail = settings.linkByEmail;
   const linkFromPage = settings.linkByEmailFromContinuePage;
 
-  const validation = `
-  IF p_source IS NULL OR p_source NOT IN (${list(SOURCES)}) THEN
-    ${raise("22023", "p_source %s is not a known source", `Use one of: ${SOURCES.join(", ")}. The calling workflow sets it; end users never do.`, shown("p_source"))}
-  END IF;
-  IF p_retool_user_id IS NULL OR p_retool_user_id = '' THEN
-    ${raise("22023", "p_retool_user_id is required", "Pass the Retool User ID (current_user.sid in apps, id in the REST API).")}
-  END IF;
-  IF length(p_retool_user_id) > ${RETOOL_USER_ID_MAX_LENGTH} OR p_retool_user_id !~ ${literal(RETOOL_USER_ID_PATTERN)} THEN
-    ${raise("22023", "p_retool_user_id %s is not a Retool User ID", `Expected user_ followed by lowercase letters and digits, at most ${RETOOL_USER_ID_MAX_LENGTH} characters: current_user.sid, not current_user.id.`, shown("p_retool_user_id"))}
-  END IF;
-  IF v_email IS NULL OR v_email = '' THEN
-    ${raise("22023", "p_email is required", "Pass the user's email address (current_user.email).")}
-  END IF;
-  IF length(v_email) > ${EMAIL_MAX_LENGTH} THEN
-    ${raise("22023", "p_email is %s characters long", `An email address has at most ${EMAIL_MAX_LENGTH} characters.`, "length(v_email)")}
-  END IF;
-  IF v_email !~ ${literal(EMAIL_PATTERN)} THEN
-    ${raise("22023", "p_email %s is not an email address", "Expected one @, a dot in the domain, and no spaces or control characters.", shown("v_email"))}
-  END IF;
-  IF char_length(v_first) > ${RETOOL_NAME_MAX_LENGTH} OR v_first ~ '[[:cntrl:]]' THEN
-    ${raise("22023", "p_first_name %s is longer than %s characters or has control characters", `Retool first names have at most ${RETOOL_NAME_MAX_LENGTH} characters.`, shown("v_first"), String(RETOOL_NAME_MAX_LENGTH))}
-  END IF;
-  IF char_length(v_last) > ${RETOOL_NAME_MAX_LENGTH} OR v_last ~ '[[:cntrl:]]' THEN
-    ${raise("22023", "p_last_name %s is longer than %s characters or has control characters", `Retool last names have at most ${RETOOL_NAME_MAX_LENGTH} characters.`, shown("v_last"), String(RETOOL_NAME_MAX_LENGTH))}
-  END IF;
-  IF NOT v_trusted AND p_active IS NOT NULL THEN
-    ${raise("22023", "p_active can only be set by a trusted source, not by %s", `Only ${TRUSTED_SOURCES.join(", ")} may change whether a user is active.`, "p_source")}
-  END IF;`;
+  const validation = inputChecks(CALL_VALUES)
+    .map((check) => `
+  IF ${check.fails} THEN
+    ${check.raise}
+  END IF;`)
+    .join("");
 
   // Trusted sources carry Retool's own data: new values win. The Continue page carries what a
   // browser claims: it may fill a name that is missing, never change one, never change email.
@@ -174,9 +137,10 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
   // serialised by an advisory lock instead; created tables rely on their unique index.
   // ON CONFLICT without a target covers every unique index (Retool id and email alike), so a
   // concurrent first call ends in "nothing inserted", never in a unique-violation error.
+  const fresh = newRow(c, CALL_VALUES);
   const insertRow = `
-    INSERT INTO ${T} (${col.id}, ${col.email}, ${col.first}, ${col.last}, ${col.active}, ${col.createdAt}, ${col.updatedAt}, ${col.lastSeen})
-    VALUES (p_retool_user_id, v_email, v_first, v_last, coalesce(p_active, true), now(), now(), v_seen)
+    INSERT INTO ${T} ${fresh.columns}
+    VALUES (${fresh.values})
     ON CONFLICT DO NOTHING
     RETURNING * INTO v_row;
     IF FOUND THEN
@@ -186,7 +150,7 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
     END IF;`;
   const insert = adopted
     ? `
-    PERFORM pg_advisory_xact_lock(hashtextextended('retool_sync.email:' || lower(v_email), 0));
+    PERFORM ${emailLock("v_email")};
     IF NOT EXISTS (SELECT 1 FROM ${T} WHERE lower(${col.email}) = lower(v_email)) THEN${insertRow}
     END IF;`
     : insertRow;
@@ -230,13 +194,12 @@ SET search_path = pg_catalog, pg_temp
 AS $sync$
 #variable_conflict use_column
 DECLARE
-  v_email text := btrim(p_email);
-  v_first text := nullif(btrim(p_first_name), '');
-  v_last text := nullif(btrim(p_last_name), '');
-  v_trusted boolean := p_source IN (${list(TRUSTED_SOURCES)});
-  v_link boolean := ${linkByEmail ? "true" : "false"} AND (p_source IN (${list(TRUSTED_SOURCES)}) OR ${linkFromPage ? "true" : "false"});
-  -- Only a login (the Continue page, a Retool event) counts as being seen; backfill does not.
-  v_seen timestamptz := CASE WHEN p_source IN ('continue_page', 'event') THEN now() END;
+  v_email text := ${normalizedEmail("p_email")};
+  v_first text := ${normalizedName("p_first_name")};
+  v_last text := ${normalizedName("p_last_name")};
+  v_trusted boolean := ${trustedSource("p_source")};
+  v_link boolean := ${linkByEmail ? "true" : "false"} AND (${trustedSource("p_source")} OR ${linkFromPage ? "true" : "false"});
+  v_seen timestamptz := ${seenAt("p_source")};
   v_row ${T};
   v_holder ${T};
   v_matches bigint;
