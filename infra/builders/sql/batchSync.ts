@@ -1,12 +1,15 @@
 // retool_sync.sync_users: one page of Retool users in one round trip, for backfill and reconcile.
-// Each user goes through sync_user_outcome, the same rules as every other path; a user that fails
-// is reported, not fatal, and the page's progress is saved in the same transaction as its rows,
-// so an interrupted run resumes exactly where its last committed page ended.
+// Users that are plainly new (valid, id and email unseen in the table and once in the page) are
+// inserted in one set-based statement built from the same rules as sync_user; every other user
+// goes through sync_user_outcome one by one. A user that fails is reported, not fatal, and the
+// page's progress is saved in the same transaction as its rows, so an interrupted run resumes
+// exactly where its last committed page ended.
 // retool_sync.users_snapshot gives reconcile the table's view without knowing its column names.
 import { StackSettings } from "../../config/schema";
 import { SYNC_SCHEMA, ident, literal } from "./identifiers";
 import { Migration } from "./migration";
 import { SYNC_CORE_FUNCTION_SIGNATURE } from "./syncFunction";
+import { SyncValues, emailLock, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns } from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
 export const BATCH_FUNCTION = `${SYNC_SCHEMA}.sync_users`;
@@ -16,6 +19,60 @@ export const PROGRESS_TABLE = `${SYNC_SCHEMA}.batch_progress`;
 /** Sources a batch may carry: both read Retool's own user list. */
 export const BATCH_SOURCES = ["backfill", "reconcile"] as const;
 export type BatchSource = (typeof BATCH_SOURCES)[number];
+
+/** A Retool user's `active`, when it is a JSON boolean; anything else leaves the row's own. */
+const activeOf = (user: string) => `CASE jsonb_typeof(${user}->'active') WHEN 'boolean' THEN (${user}->>'active')::boolean END`;
+
+/** The names the page's normalised users carry in the set-based insert. */
+const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first", last: "p.last", source: "p_source", active: "p.active" };
+
+/**
+ * Inserts the page's plainly new users in one statement: their ids go to v_created, the page
+ * positions of everyone else to v_rest. A user is plainly new when it passes every input rule,
+ * its id and lower(email) appear once in the page, and neither is in the table: then sync_user
+ * would insert it too, with these values.
+ *
+ * A created table's unique indexes on the Retool id and lower(email) already refuse every other
+ * user, so there every valid user is inserted and one refusal (a user already there, the same
+ * address twice in the page, a concurrent writer) fails the statement; the caller then sends the
+ * whole page the one-by-one way. A first backfill, where nearly every page is all new, pays for
+ * no look-ups. An adopted table has no unique email index, so there duplicates are found first,
+ * under the same per-address locks sync_user takes.
+ */
+export function insertNewUsers(settings: StackSettings): string {
+  const c = usersTableColumns(settings.usersTable);
+  const T = c.qualifiedName;
+  const col = ruleColumns(c);
+  const row = newRow(c, PAGE_VALUES);
+  const page = `SELECT e.ord, e.u->>'id' AS id, ${normalizedEmail("e.u->>'email'")} AS email,
+             ${normalizedName("e.u->>'first_name'")} AS first, ${normalizedName("e.u->>'last_name'")} AS last, ${activeOf("e.u")} AS active
+      FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+      OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
+  const valid = passesInputChecks(PAGE_VALUES);
+  const insertFresh = (p: string) => `
+    WITH p AS (${p}
+    ), inserted AS (
+      INSERT INTO ${T} ${row.columns}
+      SELECT ${row.values}
+      FROM p WHERE p.fresh
+    )
+    SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
+    INTO v_created, v_rest FROM p;`;
+  if (settings.usersTable.mode === "create") {
+    return insertFresh(`
+      SELECT p.*, ${valid} AS fresh
+      FROM (${page}) AS p`);
+  }
+  // Locks in one order, so two batches cannot deadlock. LATERAL ... LIMIT 1 rather than EXISTS in
+  // the select list, which may be planned as a hash of the whole table.
+  return `
+    PERFORM ${emailLock("l.email")} FROM (SELECT DISTINCT lower(p.email) AS email FROM (${page}) AS p WHERE p.email IS NOT NULL ORDER BY 1) AS l;${insertFresh(`
+      SELECT p.*, (p.ids = 1 AND p.emails = 1 AND by_id.hit IS NULL AND by_email.hit IS NULL AND ${valid}) AS fresh
+      FROM (SELECT p.*, count(*) OVER (PARTITION BY p.id) AS ids, count(*) OVER (PARTITION BY lower(p.email)) AS emails
+            FROM (${page}) AS p) AS p
+      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE t.${col.id} = p.id LIMIT 1) AS by_id ON true
+      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`)}`;
+}
 
 export function batchSyncMigration(settings: StackSettings): Migration {
   const c = usersTableColumns(settings.usersTable);
@@ -37,6 +94,8 @@ AS $batch$
 DECLARE
   v_user jsonb;
   v_counts jsonb := '{}';
+  v_created text[] := '{}';
+  v_rest bigint[]; -- page positions that go one by one; NULL: all of them
 BEGIN
   IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
@@ -46,13 +105,27 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = '${BATCH_FUNCTION}: p_users must be a JSON array of Retool users',
       HINT = 'Pass the data array of GET /api/v2/users as it is.';
   END IF;
-  FOR v_user IN SELECT value FROM jsonb_array_elements(p_users) LOOP
+  BEGIN${insertNewUsers(settings)}
+  EXCEPTION WHEN OTHERS THEN
+    -- The table refused the set (a user already there, a trigger, another constraint of an
+    -- adopted table): nothing of it stays, and every user goes one by one, reporting its own error.
+    v_created := '{}';
+    v_rest := NULL;
+  END;
+  IF cardinality(v_created) > 0 THEN
+    v_counts := jsonb_build_object('created', cardinality(v_created));
+    RETURN QUERY SELECT unnest(v_created), 'created'::text, NULL::text;
+  END IF;
+  FOR v_user IN
+    SELECT e.value FROM jsonb_array_elements(p_users) AS e WHERE v_rest IS NULL
+    UNION ALL
+    SELECT p_users->(r.ord::int - 1) FROM unnest(v_rest) AS r(ord)
+  LOOP
     retool_user_id := v_user->>'id';
     error := NULL;
     BEGIN
       SELECT s.o_outcome INTO outcome
-      FROM ${core}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source,
-                   CASE jsonb_typeof(v_user->'active') WHEN 'boolean' THEN (v_user->>'active')::boolean END) AS s;
+      FROM ${core}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;
     EXCEPTION WHEN OTHERS THEN
       outcome := 'failed';
       error := SQLERRM || ' (' || SQLSTATE || ')';

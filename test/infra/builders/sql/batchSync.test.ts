@@ -1,0 +1,218 @@
+// retool_sync.sync_users against its definition: for any page, the same outcomes, errors and
+// table as calling sync_user_outcome once per user in page order. Checked on a created and an
+// adopted table, for pages that take the set-based insert, pages that fall back to one by one,
+// and two batches racing for the same new users.
+import type { Client } from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { syncBatch } from "../../../../scripts/lib/userBatches";
+import type { RetoolUser } from "../../../../infra/providers/retool/retoolClient";
+import { connect } from "../../../support/database";
+import { Provisioned, provision, syncOutcome } from "../../../support/provisioned";
+import { retoolUser } from "../../../support/retool/fakeRetool";
+
+const user = (n: number, o: Record<string, unknown> = {}) => retoolUser(n, o) as unknown as RetoolUser;
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => user(from + i));
+
+/** Pages that exercise every branch; page numbers in the comments are what each one is for. */
+function awkwardPages(): RetoolUser[][] {
+  return [
+    // all new and valid: the set-based insert takes every user
+    range(1, 40),
+    // all new, two invalid that only the input rules catch: the valid ones go set-based, the
+    // invalid ones one by one
+    [...range(41, 50), user(51, { email: "not an email" }), user(53, { first_name: "x".repeat(40) })],
+    // an id the table's own CHECK refuses too
+    [user(52, { id: "usr_forged" }), user(54)],
+    // all new, the same address twice in different case: the first wins, the second is refused
+    [...range(60, 65), user(66, { email: "Twice@Example.com" }), user(67, { email: "twice@example.com" })],
+    // the same id twice in one page
+    [user(70), user(70, { first_name: "Later" }), user(71)],
+    // mixed: known users changed, disabled, unchanged, a new one, a link by email, unicode, nulls
+    [
+      user(1, { first_name: "Renamed" }),
+      user(2, { active: false }),
+      user(3),
+      user(80, { first_name: "Zoë", last_name: "Ångström-李" }),
+      user(81, { email: "existing@example.com", first_name: null, last_name: null }),
+      user(82, { email: "  padded@example.com  ", first_name: "   " }),
+      user(83, { active: "yes" }),
+    ],
+    // an address already held by another Retool user
+    [user(90, { email: "user1@example.com" }), user(91)],
+    // a run repeated: every user unchanged
+    range(1, 40),
+  ];
+}
+
+type Outcome = { retool_user_id: string; outcome: string; error: string | null };
+
+/** The definition: sync_user_outcome once per user, in page order, each in its own call. */
+async function oneByOne(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]> {
+  const out: Outcome[][] = [];
+  for (const page of pages) {
+    const rows: Outcome[] = [];
+    for (const u of page) {
+      const active = typeof u.active === "boolean" ? u.active : null;
+      try {
+        const outcome = await syncOutcome(db, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active });
+        rows.push({ retool_user_id: u.id, outcome, error: null });
+      } catch (e) {
+        const err = e as { message: string; code: string };
+        rows.push({ retool_user_id: u.id, outcome: "failed", error: `${err.message} (${err.code})` });
+      }
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
+async function batched(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]> {
+  const out: Outcome[][] = [];
+  for (const page of pages) {
+    await db.query("BEGIN");
+    out.push(await syncBatch(db, page, "backfill"));
+    await db.query("COMMIT");
+  }
+  return out;
+}
+
+/** Errors name the row's generated key, which differs between two databases by nature. */
+const withoutKeys = (r: Outcome): Outcome => ({ ...r, error: r.error?.replace(/\brow [0-9a-f-]+/g, "row #") ?? null });
+const sorted = (rows: Outcome[]) => rows.map(withoutKeys).sort((a, b) => (a.retool_user_id + a.outcome + a.error).localeCompare(b.retool_user_id + b.outcome + b.error));
+
+/** What the table holds, without generated keys and timestamps (besides whether last seen is set). */
+async function content(p: Provisioned): Promise<string[]> {
+  const c = p.settings.usersTable.mode === "create"
+    ? { table: "public.users", email: "email", first: "first_name", last: "last_name", active: "active", seen: "last_seen_at" }
+    : { table: "crm.customers", email: "contact_email", first: "retool_first_name", last: "retool_last_name", active: "retool_active", seen: "retool_last_seen_at" };
+  const r = await p.admin.query(
+    `SELECT retool_user_id, ${c.email} AS email, ${c.first} AS first, ${c.last} AS last, ${c.active} AS active, ${c.seen} IS NOT NULL AS seen FROM ${c.table}`,
+  );
+  return r.rows.map((x) => JSON.stringify(x)).sort();
+}
+
+const ADOPTED = { usersTable: { mode: "adopt", schema: "crm", name: "customers", primaryKey: "customer_id", emailColumn: "contact_email" } } as const;
+
+/** A team's own table: its own columns, an unlinked row, and a trigger that refuses some rows. */
+async function customersTable(admin: Client): Promise<void> {
+  await admin.query(`CREATE SCHEMA crm;
+    CREATE TABLE crm.customers (customer_id uuid PRIMARY KEY DEFAULT gen_random_uuid(), contact_email text, plan text NOT NULL DEFAULT 'basic');
+    CREATE FUNCTION crm.no_blocked() RETURNS trigger LANGUAGE plpgsql AS $t$
+    BEGIN
+      IF NEW.contact_email LIKE '%@blocked.example' THEN RAISE EXCEPTION 'customers from blocked.example are not allowed'; END IF;
+      RETURN NEW;
+    END $t$;
+    CREATE TRIGGER no_blocked BEFORE INSERT ON crm.customers FOR EACH ROW EXECUTE FUNCTION crm.no_blocked();`);
+}
+
+const open: Provisioned[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.admin.end()));
+});
+
+async function twins(overrides: Parameters<typeof provision>[0], prepare: (admin: Client) => Promise<void>): Promise<[Provisioned, Provisioned]> {
+  const a = await provision(overrides, prepare);
+  const b = await provision(overrides, prepare);
+  open.push(a, b);
+  return [a, b];
+}
+
+describe("sync_users gives what sync_user gives, one user at a time", () => {
+  it("on a created table", async () => {
+    const [batch, reference] = await twins({ plan: "business" } as never, async (admin) => {
+      void admin;
+    });
+    for (const p of [batch, reference]) await p.admin.query("INSERT INTO public.users (email, first_name) VALUES ('Existing@Example.com', 'Kept')");
+    const pages = awkwardPages();
+    const got = await batched(batch.admin, pages);
+    const want = await oneByOne(reference.admin, pages);
+    got.forEach((page, i) => expect(sorted(page), `page ${i}`).toEqual(sorted(want[i])));
+    expect(await content(batch)).toEqual(await content(reference));
+    // The branches were really taken: created, linked, updated, deactivated, unchanged and failed.
+    const outcomes = new Set(want.flat().map((r) => r.outcome));
+    expect([...outcomes].sort()).toEqual(["created", "deactivated", "failed", "linked", "unchanged", "updated"]);
+  });
+
+  it("on an adopted table, where a trigger refuses some rows and duplicate unlinked rows exist", async () => {
+    const [batch, reference] = await twins(ADOPTED as never, customersTable);
+    for (const p of [batch, reference]) {
+      await p.admin.query("INSERT INTO crm.customers (contact_email) VALUES ('existing@example.com'), ('Twin@example.com'), ('twin@EXAMPLE.com')");
+    }
+    const pages = [...awkwardPages(), [...range(100, 110), user(111, { email: "ann@blocked.example" })], [user(112, { email: "twin@example.com" }), user(113)]];
+    const got = await batched(batch.admin, pages);
+    const want = await oneByOne(reference.admin, pages);
+    got.forEach((page, i) => expect(sorted(page), `page ${i}`).toEqual(sorted(want[i])));
+    expect(await content(batch)).toEqual(await content(reference));
+    const failures = want.flat().filter((r) => r.outcome === "failed").map((r) => r.error);
+    expect(failures).toEqual(expect.arrayContaining([expect.stringMatching(/blocked.example are not allowed/), expect.stringMatching(/refusing to guess/)]));
+  });
+});
+
+describe("sync_users takes the set-based path for plainly new users", () => {
+  /** Runs a page and counts this transaction's completed calls of sync_user_outcome. */
+  async function perUserCalls(db: Provisioned, page: RetoolUser[]) {
+    await db.admin.query("SET track_functions = 'pl'");
+    await db.admin.query("BEGIN");
+    const rows = await syncBatch(db.admin, page, "backfill");
+    const calls = await db.admin.query(
+      "SELECT coalesce(pg_stat_get_xact_function_calls('retool_sync.sync_user_outcome(text, text, text, text, text, boolean)'::regprocedure), 0)::int AS n",
+    );
+    await db.admin.query("COMMIT");
+    return { outcomes: rows.map((r) => r.outcome).sort(), calls: calls.rows[0].n as number };
+  }
+
+  it("on a created table: none for a page of new users; a known user sends the whole page one by one", async () => {
+    const db = await provision({ plan: "business" } as never);
+    open.push(db);
+    expect(await perUserCalls(db, range(1, 100))).toEqual({ outcomes: Array(100).fill("created"), calls: 0 });
+    expect(await perUserCalls(db, [...range(101, 109), user(1, { first_name: "Renamed" })])).toEqual({
+      outcomes: [...Array(9).fill("created"), "updated"],
+      calls: 10,
+    });
+  });
+
+  it("on an adopted table: one per user that is not plainly new", async () => {
+    const db = await provision(ADOPTED as never, customersTable);
+    open.push(db);
+    expect((await perUserCalls(db, range(1, 100))).calls).toBe(0);
+    expect(await perUserCalls(db, [...range(101, 109), user(1, { first_name: "Renamed" })])).toEqual({
+      outcomes: [...Array(9).fill("created"), "updated"],
+      calls: 1,
+    });
+  });
+});
+
+describe("sync_users under concurrency", () => {
+  for (const [name, overrides, prepare] of [
+    ["created", { plan: "business" }, async () => undefined],
+    ["adopted", ADOPTED, customersTable],
+  ] as const) {
+    it(`two batches racing for the same new users leave one row each and no failures (${name} table)`, async () => {
+      const db = await provision(overrides as never, prepare as (admin: Client) => Promise<void>);
+      open.push(db);
+      const [a, b] = await Promise.all([connect(db.conn), connect(db.conn)]);
+      try {
+        // b's users overlap a's, in the opposite order, so each holds keys the other wants.
+        const pageA = range(1, 100);
+        const pageB = range(51, 150).reverse();
+        const run = async (c: Client, page: RetoolUser[]) => {
+          await c.query("BEGIN");
+          const rows = await syncBatch(c, page, "backfill");
+          await c.query("COMMIT");
+          return rows;
+        };
+        const [ra, rb] = await Promise.all([run(a, pageA), run(b, pageB)]);
+        expect([...ra, ...rb].filter((r) => r.outcome === "failed")).toEqual([]);
+        expect(ra.map((r) => r.retool_user_id).sort()).toEqual(pageA.map((u) => u.id).sort());
+        const created = [...ra, ...rb].filter((r) => r.outcome === "created").map((r) => r.retool_user_id);
+        expect(new Set(created).size).toBe(150);
+        expect(created).toHaveLength(150);
+        const table = db.settings.usersTable.mode === "create" ? "public.users" : "crm.customers";
+        const counts = await db.admin.query(`SELECT count(*)::int AS n, count(DISTINCT retool_user_id)::int AS ids FROM ${table}`);
+        expect(counts.rows[0]).toEqual({ n: 150, ids: 150 });
+      } finally {
+        await Promise.all([a.end(), b.end()]);
+      }
+    });
+  }
+});
