@@ -22,13 +22,12 @@ export async function syncBatch(
   source: BatchSource,
   progress?: { runKey: string; next?: string },
 ): Promise<BatchRow[]> {
-  const r = await db.query<BatchRow>(`SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5)`, [
-    JSON.stringify(users.map(slim)),
-    source,
-    progress?.runKey ?? null,
-    progress?.next ?? null,
-    progress ? !progress.next : false,
-  ]);
+  // Named, so Postgres parses and plans the call once per connection, not once per page.
+  const r = await db.query<BatchRow>({
+    name: "retool-user-sync:sync_users",
+    text: `SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5)`,
+    values: [JSON.stringify(users.map(slim)), source, progress?.runKey ?? null, progress?.next ?? null, progress ? !progress.next : false],
+  });
   return r.rows;
 }
 
