@@ -39,7 +39,7 @@ const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first"
  * no look-ups. An adopted table has no unique email index, so there duplicates are found first,
  * under the same per-address locks sync_user takes.
  */
-export function insertNewUsers(settings: StackSettings): string {
+function insertNewUsers(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
   const T = c.qualifiedName;
   const col = ruleColumns(c);
