@@ -63,15 +63,19 @@ function insertNewUsers(settings: StackSettings): string {
       SELECT p.*, ${valid} AS fresh
       FROM (${page}) AS p`);
   }
-  // Locks in one order, so two batches cannot deadlock. LATERAL ... LIMIT 1 rather than EXISTS in
-  // the select list, which may be planned as a hash of the whole table.
-  return `
-    PERFORM ${emailLock("l.email")} FROM (SELECT DISTINCT lower(p.email) AS email FROM (${page}) AS p WHERE p.email IS NOT NULL ORDER BY 1) AS l;${insertFresh(`
+  // LATERAL ... LIMIT 1 rather than EXISTS in the select list, which may be planned as a hash of
+  // the whole table.
+  const candidates = `
       SELECT p.*, (p.ids = 1 AND p.emails = 1 AND by_id.hit IS NULL AND by_email.hit IS NULL AND ${valid}) AS fresh
       FROM (SELECT p.*, count(*) OVER (PARTITION BY p.id) AS ids, count(*) OVER (PARTITION BY lower(p.email)) AS emails
             FROM (${page}) AS p) AS p
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE t.${col.id} = p.id LIMIT 1) AS by_id ON true
-      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`)}`;
+      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`;
+  // Only the addresses about to be inserted are locked (a reconcile's whole list would otherwise
+  // take a lock per known user), in one order so two batches cannot deadlock; then everything is
+  // looked at again under the locks.
+  return `
+    PERFORM ${emailLock("l.email")} FROM (SELECT lower(p.email) AS email FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
 }
 
 export function batchSyncMigration(settings: StackSettings): Migration {
