@@ -38,7 +38,7 @@ if (require.main === module) {
   const o = program.opts<{ users: number; json?: boolean }>();
   runMain(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench" });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
     const users = Array.from({ length: o.users }, (_, i) => retoolUser(i + 1, { active: i % 50 !== 0 }));
     const fake = await new FakeRetool({ token: "bench", users }).start();
     const db = new Client(pgClientConfig({ ...pg.connection }));
@@ -50,6 +50,11 @@ if (require.main === module) {
       });
       await db.query(`CREATE ROLE ${settings.retoolRole.name} LOGIN PASSWORD 'bench'`);
       await applyMigrations(db, withChecksums(allMigrations(settings)));
+      // Time spent in the server, by statement: what the client's clock adds is the round trip.
+      await db.query("CREATE EXTENSION pg_stat_statements");
+      const resetServerTime = () => db.query("SELECT pg_stat_statements_reset()");
+      const serverMs = async (like: string) =>
+        Number((await db.query("SELECT coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements WHERE query ILIKE $1", [like])).rows[0].ms);
 
       // Database time: the sync_users round trips (dbMs), and every round trip of the backfill,
       // BEGIN and COMMIT included (allDbMs); never the HTTP side.
@@ -67,12 +72,14 @@ if (require.main === module) {
           if (text.includes("sync_users")) dbMs += ms;
         }
       };
+      await resetServerTime();
       const bar = progress("backfill", o.users);
       const started = process.hrtime.bigint();
       const summary = await backfill({ api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }), db, runKey: "bench", onPage: (p) => bar.increment(p.users.length) });
       const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
       bar.stop();
       (db as unknown as { query: unknown }).query = query;
+      const serverDbMs = await serverMs("%sync_users%");
       const requests = fake.requests.filter((r) => r.operation === "GET /users").length;
 
       const rows = (await db.query("SELECT retool_user_id, email, first_name, last_name, active FROM public.users ORDER BY id")).rows;
@@ -84,17 +91,23 @@ if (require.main === module) {
         return Number(process.hrtime.bigint() - copyStarted) / 1e6;
       };
       await db.query("TRUNCATE public.users");
+      await resetServerTime();
       const copyMs = await copy(lines);
+      const serverCopyMs = await serverMs("COPY public.users%");
       // The same rows in the backfill's shape: one COPY and one transaction per page of 100,
       // COPY time only (as sync_users time leaves out BEGIN and COMMIT).
       await db.query("TRUNCATE public.users");
+      await resetServerTime();
       let pagedCopyMs = 0;
       for (let i = 0; i < lines.length; i += 100) {
         await db.query("BEGIN");
         pagedCopyMs += await copy(lines.slice(i, i + 100));
         await db.query("COMMIT");
       }
+      const serverPagedCopyMs = await serverMs("COPY public.users%");
 
+      const ms = Math.round;
+      const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
       const figures = {
         users: o.users,
         created: summary.counts.created,
@@ -102,26 +115,36 @@ if (require.main === module) {
         usersPerSecond: Math.round(o.users / (totalMs / 1000)),
         apiRequests: requests,
         expectedRequests: Math.ceil(o.users / 100),
-        backfillDbMs: Math.round(dbMs),
-        backfillAllDbMs: Math.round(allDbMs),
-        copyMs: Math.round(copyMs),
-        pagedCopyMs: Math.round(pagedCopyMs),
-        ratio: Number((copyMs / dbMs).toFixed(2)),
-        ratioAllRoundTrips: Number((copyMs / allDbMs).toFixed(2)),
-        ratioPagedCopy: Number((pagedCopyMs / dbMs).toFixed(2)),
+        client: {
+          syncUsersMs: ms(dbMs),
+          everyRoundTripMs: ms(allDbMs),
+          copyMs: ms(copyMs),
+          pagedCopyMs: ms(pagedCopyMs),
+          ratio: ratio(copyMs, dbMs),
+          ratioPagedCopy: ratio(pagedCopyMs, dbMs),
+        },
+        server: {
+          syncUsersMs: ms(serverDbMs),
+          copyMs: ms(serverCopyMs),
+          pagedCopyMs: ms(serverPagedCopyMs),
+          ratio: ratio(serverCopyMs, serverDbMs),
+          ratioPagedCopy: ratio(serverPagedCopyMs, serverDbMs),
+        },
       };
       if (o.json) console.log(JSON.stringify(figures, null, 2));
       else {
+        const { client: c, server: v } = figures;
+        const row = (label: string, a: number | string, b: number | string, note = "") => console.log(`  ${label.padEnd(26)}${String(a).padStart(10)}${String(b).padStart(12)}  ${note}`);
         console.log(`backfill of ${figures.users} users: ${figures.created} created, ${figures.failed} failed`);
-        console.log(`  users per second  ${figures.usersPerSecond} (end to end, local API, rate limit off)`);
-        console.log(`  API requests      ${figures.apiRequests}   (goal: exactly ${figures.expectedRequests})`);
-        console.log(`  database time     ${figures.backfillDbMs} ms in sync_users`);
-        console.log(`                    ${figures.backfillAllDbMs} ms in every round trip, BEGIN and COMMIT (one per page) included`);
-        console.log(`  bare COPY         ${figures.copyMs} ms for the same rows into the same table`);
-        console.log(`                    ${figures.pagedCopyMs} ms as one COPY per page of 100, each page its own transaction`);
-        console.log(`  ratio             ${figures.ratio}   (COPY / sync_users time; goal >= 0.5)`);
-        console.log(`                    ${figures.ratioAllRoundTrips}   (COPY / every round trip, the cost of committing each page)`);
-        console.log(`                    ${figures.ratioPagedCopy}   (COPY page by page / sync_users time: the rules' cost alone)`);
+        console.log(`  users per second          ${figures.usersPerSecond} (end to end, local API, rate limit off)`);
+        console.log(`  API requests              ${figures.apiRequests} (goal: exactly ${figures.expectedRequests})`);
+        row("", "client", "server", "(client: round trips timed by the backfill; server: pg_stat_statements)");
+        row("sync_users, ms", c.syncUsersMs, v.syncUsersMs);
+        row("one COPY, ms", c.copyMs, v.copyMs, "the same rows into the same, emptied table");
+        row("COPY per page of 100, ms", c.pagedCopyMs, v.pagedCopyMs, "one COPY and one transaction per page, as the backfill");
+        row("COPY / sync_users", c.ratio, v.ratio, "goal >= 0.5");
+        row("paged COPY / sync_users", c.ratioPagedCopy, v.ratioPagedCopy, "the rules' cost against the same shape of load");
+        console.log(`  every round trip of the backfill, BEGIN and COMMIT (one per page) included: ${c.everyRoundTripMs} ms`);
       }
       return EXIT.ok;
     } finally {

@@ -11,6 +11,8 @@ export interface EmbeddedPostgresOptions {
   user?: string;
   password: string;
   log?: (line: string) => void;
+  /** Extra server settings (e.g. shared_preload_libraries for a benchmark's statistics). */
+  settings?: Record<string, string>;
 }
 
 export interface RunningPostgres {
@@ -60,7 +62,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     persistent: true,
     createPostgresUser: isRoot(),
     // TCP on loopback only; no Unix socket, whose default folder may not exist or be writable.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    postgresFlags: [
+      ...["listen_addresses=127.0.0.1", "unix_socket_directories=", "max_connections=300"],
+      ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
+    ].flatMap((setting) => ["-c", setting]),
     onLog: keep,
     onError: keep,
   });
