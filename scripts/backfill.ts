@@ -1,9 +1,8 @@
 // npm run backfill -- [--stack <name>] [--dry-run] [--json] [--restart]
 // Brings every Retool user into the users table through the sync rules (source backfill).
-import { Command } from "commander";
 import { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, runMain } from "./lib/cli";
+import { EXIT, runMain, newCommand } from "./lib/cli";
 import { Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
@@ -11,7 +10,7 @@ import { backfill } from "./lib/userBatches";
 
 if (require.main === module) {
   const program = addTargetOptions(
-    new Command()
+    newCommand()
       .name("backfill")
       .description("Sync every Retool user into the users table (source backfill): one Retool page and one database round trip at a time. Never deletes a row.")
       .option("--dry-run", "show what would change, write nothing (each page runs in a transaction that is rolled back)")

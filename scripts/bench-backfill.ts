@@ -8,7 +8,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Command } from "commander";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { stackSettingsSchema } from "../infra/config/schema";
@@ -18,7 +17,7 @@ import { applyMigrations } from "../infra/providers/migrationRunner";
 import { pgClientConfig } from "../infra/providers/pgConnection";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { FakeRetool, retoolUser } from "../test/support/retool/fakeRetool";
-import { EXIT, runMain } from "./lib/cli";
+import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { progress } from "./lib/progress";
 import { backfill } from "./lib/userBatches";
@@ -29,10 +28,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const copyField = (v: unknown) => (v === null || v === undefined ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
 
 if (require.main === module) {
-  const program = new Command()
+  const program = newCommand()
     .name("bench:backfill")
     .description("Backfill throughput from a local Retool stand-in, against a bare COPY of the same rows.")
-    .option("--users <n>", "Retool users to serve", (v) => parseInt(v, 10), 100_000)
+    .option("--users <n>", "Retool users to serve", wholeNumber(), 100_000)
     .option("--json", "print the figures as JSON")
     .parse();
   const o = program.opts<{ users: number; json?: boolean }>();

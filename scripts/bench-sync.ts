@@ -6,14 +6,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
 import { Client, Pool } from "pg";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
-import { EXIT, runMain } from "./lib/cli";
+import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { progress } from "./lib/progress";
 
@@ -182,14 +181,14 @@ async function adoptStall(conn: PgConnection, o: Options) {
 }
 
 if (require.main === module) {
-  const program = new Command()
+  const program = newCommand()
     .name("bench:sync")
     .description("Benchmark sync_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.")
-    .option("--users <n>", "distinct users", (v) => parseInt(v, 10), 5000)
-    .option("--calls-per-user <n>", "calls per user (the first creates, the rest update)", (v) => parseInt(v, 10), 10)
-    .option("--concurrency <n>", "connections calling at once, for both runs", (v) => parseInt(v, 10), 16)
-    .option("--rows <n>", "rows in the table adopted under load", (v) => parseInt(v, 10), 1_000_000)
-    .option("--writers <n>", "concurrent writers during the adopt migration", (v) => parseInt(v, 10), 4)
+    .option("--users <n>", "distinct users", wholeNumber(), 5000)
+    .option("--calls-per-user <n>", "calls per user (the first creates, the rest update)", wholeNumber(), 10)
+    .option("--concurrency <n>", "connections calling at once, for both runs", wholeNumber(), 16)
+    .option("--rows <n>", "rows in the table adopted under load", wholeNumber(), 1_000_000)
+    .option("--writers <n>", "concurrent writers during the adopt migration", wholeNumber(), 4)
     .option("--json", "print the figures as JSON")
     .parse();
   const o = program.opts<Options>();

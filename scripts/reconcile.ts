@@ -1,9 +1,8 @@
 // npm run reconcile -- [--stack <name>] [--json] [--check] [--apply]
 // Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
-import { Command } from "commander";
 import { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, UsageError, runMain } from "./lib/cli";
+import { EXIT, UsageError, runMain, newCommand } from "./lib/cli";
 import { Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
 import { progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
@@ -42,7 +41,7 @@ const asJson = (d: Drift) => ({
 
 if (require.main === module) {
   const program = addTargetOptions(
-    new Command()
+    newCommand()
       .name("reconcile")
       .description("Compare Retool's users with the users table and report drift per category; --apply repairs it through the sync rules (source reconcile). Never deletes a row.")
       .option("--json", "print the report as JSON")

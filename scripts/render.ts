@@ -1,11 +1,10 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
-import { Command } from "commander";
 import { stackArtifacts } from "../infra/builders/artifacts";
 import { writeArtifacts } from "../infra/providers/artifactFiles";
 import { retoolLayout } from "../infra/builders/retool/retoolLayout";
-import { EXIT, PROJECT_DIR, runMain } from "./lib/cli";
+import { EXIT, PROJECT_DIR, runMain, newCommand } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
 
 export interface RenderResult {
@@ -22,7 +21,7 @@ export function renderStack(stack: string, outDir: string, projectDir = PROJECT_
 }
 
 if (require.main === module) {
-  const program = new Command()
+  const program = newCommand()
     .name("render")
     .description("Write the SQL (and Retool artifacts) that `pulumi up` applies for a stack, without the Pulumi engine.")
     .requiredOption("-s, --stack <name>", "stack to render, e.g. dev (reads Pulumi.<name>.yaml)")

@@ -1,5 +1,6 @@
 // What every script shares: the project folder, exit codes, and turning errors into messages.
 import * as path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../../infra/config/stackSettings";
 
 /** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
@@ -24,4 +25,18 @@ export function runMain(main: () => Promise<number | void>): void {
       process.exit(exitCodeFor(e));
     },
   );
+}
+
+/** A command line whose usage errors (an unknown option, a bad value) exit with EXIT.usage, as every --help says. */
+export function newCommand(): Command {
+  return new Command().exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
+}
+
+/** Parses an option that must be a whole number of at least `min`. */
+export function wholeNumber(min = 1): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}, got ${value}`);
+    return n;
+  };
 }

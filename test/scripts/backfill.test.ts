@@ -172,7 +172,7 @@ describe("reconcile", () => {
     expect(after.orphaned.map((r) => r.retool_user_id)).toEqual(["user_gone"]); // never deleted
   });
 
-  it("--check exits 4 on drift and 0 without; --json is machine-readable", async () => {
+  it("--check exits 4 on drift and 0 without, a misspelt flag 2; --json is machine-readable", async () => {
     const { db } = await setup([retoolUser(1), retoolUser(2)]);
     const env = { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` };
     const run = (args: string[]) =>
@@ -182,6 +182,9 @@ describe("reconcile", () => {
         c.stdout.on("data", (d) => (out += d));
         c.on("exit", (code) => resolve({ code: code ?? -1, out }));
       });
+    // Bad usage exits 2 before touching anything, as --help says.
+    const misspelt = await run(["--chek"]);
+    expect(misspelt.code).toBe(2);
     const drifted = await run(["--check", "--json"]);
     expect(drifted.code).toBe(4);
     expect(JSON.parse(drifted.out).drift.missing).toHaveLength(2);
