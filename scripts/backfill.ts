@@ -2,7 +2,7 @@
 // Brings every Retool user into the users table through the sync rules (source backfill).
 import { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, runMain, newCommand } from "./lib/cli";
+import { EXIT, newCommand, runMain, stopOnSignal } from "./lib/cli";
 import { Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
@@ -20,9 +20,11 @@ if (require.main === module) {
     "after",
     `
 Interrupted (Ctrl-C, kill, network loss), run it again: it resumes after the last page it committed.
+The first Ctrl-C stops after the page in hand and prints the summary; a second one stops at once.
 
 Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/the database failed
-(progress up to the last committed page is kept); 2 bad usage (nothing was changed).`,
+(progress up to the last committed page is kept); 2 bad usage (nothing was changed); 130 stopped by
+Ctrl-C or SIGTERM (rerun to resume).`,
   );
   program.parse();
   const opts = program.opts();
@@ -32,6 +34,7 @@ Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/t
     const db = new Client(target.database);
     await db.connect();
     let bar: Progress | undefined;
+    const stop = stopOnSignal(() => console.error("\nStopping after the page in hand is committed (Ctrl-C again to stop now)."));
     try {
       console.error(`Backfill${opts.dryRun ? " (dry run)" : ""}: ${target.retoolUrl} -> ${target.databaseLabel}`);
       const summary = await backfill({
@@ -41,6 +44,7 @@ Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/t
         dryRun: opts.dryRun,
         restart: opts.restart,
         log: (line) => console.error(line),
+        stop,
         onPage: (page, rows) => {
           bar ??= progress("users", page.total ?? page.users.length);
           bar.increment(rows.length);
@@ -48,7 +52,8 @@ Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/t
       });
       bar?.stop();
       if (opts.json) console.log(JSON.stringify({ dryRun: Boolean(opts.dryRun), ...summary }, null, 2));
-      else console.log(formatSummary(opts.dryRun ? "Dry run: would have" : "Backfill done:", summary));
+      else console.log(formatSummary(opts.dryRun ? "Dry run: would have" : summary.stopped ? "Backfill stopped:" : "Backfill done:", summary));
+      if (summary.stopped) return EXIT.interrupted;
       return summary.counts.failed > 0 ? EXIT.failed : EXIT.ok;
     } finally {
       await db.end();

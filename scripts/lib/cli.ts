@@ -7,7 +7,7 @@ import { ConfigError } from "../../infra/config/stackSettings";
 export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
 
 /** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
 
@@ -39,4 +39,20 @@ export function wholeNumber(min = 1): (value: string) => number {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}, got ${value}`);
     return n;
   };
+}
+
+/**
+ * The first Ctrl-C (or SIGTERM) aborts the returned signal so the work can stop at a safe point;
+ * a second one exits at once (Postgres rolls back whatever was open).
+ */
+export function stopOnSignal(onFirst: () => void): AbortSignal {
+  const controller = new AbortController();
+  const handler = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    onFirst();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return controller.signal;
 }

@@ -38,6 +38,8 @@ export interface BatchSummary {
   users: number;
   /** Set when this run picked up an interrupted one. */
   resumed?: { pages: number };
+  /** Set when `stop` ended the run early, after a whole page: a rerun resumes from there. */
+  stopped?: boolean;
 }
 
 export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntries([...OUTCOMES, "failed"].map((o) => [o, 0])) as Record<BatchOutcome, number>;
@@ -52,6 +54,8 @@ export interface BackfillOptions {
   restart?: boolean;
   onPage?: (page: UsersPage, rows: BatchRow[]) => void;
   log?: (line: string) => void;
+  /** Aborted (Ctrl-C), the run ends after the page in hand is committed. */
+  stop?: AbortSignal;
 }
 
 async function savedProgress(db: Client, runKey: string): Promise<{ cursor: string | null; pages: number; counts: Record<string, number> } | undefined> {
@@ -106,6 +110,10 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
     summary.pages += 1;
     summary.users += page.users.length;
     o.onPage?.(page, rows);
+    if (o.stop?.aborted && page.next) {
+      summary.stopped = true;
+      break;
+    }
   }
   return summary;
 }

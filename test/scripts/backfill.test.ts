@@ -119,6 +119,37 @@ describe("backfill", () => {
     expect(await content(db.admin)).toEqual(await expectedTable());
   });
 
+  it("Ctrl-C stops after a whole page with exit 130 and the summary; a rerun finishes the one-clean-run table", async () => {
+    const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
+    const { db } = await setup(users);
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
+      cwd: ROOT,
+      env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    const progressNow = () => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
+    for (let i = 0; i < 300; i++) {
+      const p = await progressNow();
+      if (p && p.pages >= 3) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code).toBe(130);
+    const stopped = await progressNow();
+    expect(stopped.finished).toBe(false);
+    expect(stopped.pages).toBeLessThan(15);
+    expect(out).toMatch(new RegExp(`stopped on request after ${stopped.pages} pages`));
+    // Every committed page is whole: 100 users each, and nothing of the next one.
+    const rows = await db.admin.query("SELECT count(*)::int AS n FROM public.users WHERE retool_user_id IS NOT NULL");
+    expect(rows.rows[0].n).toBe(stopped.pages * 100);
+
+    const rerun = await backfill({ api: api(), db: db.admin, runKey: `backfill ${fake!.url}` });
+    expect(rerun.resumed?.pages).toBe(stopped.pages);
+    expect(await content(db.admin)).toEqual(await expectedTable(users));
+  }, 60_000);
+
   it("after kill -9 half way, a rerun gives the one-clean-run table with no duplicates", async () => {
     const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
     const { db } = await setup(users);
