@@ -68,6 +68,27 @@ async function expectedTable(users = realisticUsers()): Promise<string[]> {
   }
 }
 
+/** The real script, as a user runs it, against this test's fake Retool and database. */
+function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe") {
+  return spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
+    cwd: ROOT,
+    env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
+    stdio,
+  });
+}
+
+const progressNow = (db: Provisioned) => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
+
+/** Waits until the script has committed at least `pages` pages. */
+async function committed(db: Provisioned, pages: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const p = await progressNow(db);
+    if (p && p.pages >= pages) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the backfill did not commit ${pages} pages in 15 s`);
+}
+
 describe("backfill", () => {
   it("syncs every user with one database round trip per page and reports each outcome", async () => {
     const { db } = await setup();
@@ -122,22 +143,14 @@ describe("backfill", () => {
   it("Ctrl-C stops after a whole page with exit 130 and the summary; a rerun finishes the one-clean-run table", async () => {
     const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
     const { db } = await setup(users);
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
-      cwd: ROOT,
-      env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
-    });
+    const child = spawnBackfill(db);
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
-    const progressNow = () => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
-    for (let i = 0; i < 300; i++) {
-      const p = await progressNow();
-      if (p && p.pages >= 3) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await committed(db, 3);
     child.kill("SIGINT");
     const code = await new Promise((r) => child.on("exit", r));
     expect(code).toBe(130);
-    const stopped = await progressNow();
+    const stopped = await progressNow(db);
     expect(stopped.finished).toBe(false);
     expect(stopped.pages).toBeLessThan(15);
     expect(out).toMatch(new RegExp(`stopped on request after ${stopped.pages} pages`));
@@ -153,20 +166,11 @@ describe("backfill", () => {
   it("after kill -9 half way, a rerun gives the one-clean-run table with no duplicates", async () => {
     const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
     const { db } = await setup(users);
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
-      cwd: ROOT,
-      env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
-      stdio: "ignore",
-    });
-    const progressNow = () => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
-    for (let i = 0; i < 300; i++) {
-      const p = await progressNow();
-      if (p && p.pages >= 5) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const child = spawnBackfill(db, "ignore");
+    await committed(db, 5);
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
-    const halfway = await progressNow();
+    const halfway = await progressNow(db);
     expect(halfway.finished).toBe(false);
     expect(halfway.pages).toBeGreaterThanOrEqual(5);
     expect(halfway.pages).toBeLessThan(15);
