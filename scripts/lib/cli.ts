@@ -6,7 +6,7 @@ import { ConfigError } from "../../infra/config/stackSettings";
 /** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
 export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
 
-/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed). */
+/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed); 130 stopped by Ctrl-C. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
