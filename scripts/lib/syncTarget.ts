@@ -5,7 +5,7 @@ import { Command } from "commander";
 import type { ClientConfig } from "pg";
 import { PgConnection, describeConnection, pgClientConfig } from "../../infra/providers/pgConnection";
 import { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
-import { UsageError } from "./cli";
+import { UsageError, wholeNumber } from "./cli";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";
 
 export interface SyncTargetOptions {
@@ -13,7 +13,8 @@ export interface SyncTargetOptions {
   retoolUrl?: string;
   retoolToken?: string;
   databaseUrl?: string;
-  rateLimit?: string;
+  /** Already parsed by the option's wholeNumber(0). */
+  rateLimit?: number;
 }
 
 export interface SyncTarget {
@@ -31,7 +32,7 @@ export function addTargetOptions(program: Command): Command {
     .option("--retool-url <url>", "Retool origin, e.g. https://acme.retool.com (env RETOOL_URL)")
     .option("--retool-token <token>", "Retool API token with users:read (env RETOOL_API_TOKEN; prefer the env var, flags show in ps)")
     .option("--database-url <url>", "postgres://user:password@host:port/db?sslmode=require (env DATABASE_URL)")
-    .option("--rate-limit <perMinute>", "Retool API requests per minute; 0 for none (default: the stack's retool.rateLimitPerMinute, else 45)");
+    .option("--rate-limit <perMinute>", "Retool API requests per minute; 0 for none (default: the stack's retool.rateLimitPerMinute, else 45)", wholeNumber(0));
 }
 
 function fromUrl(url: string): ClientConfig & { label: string } {
@@ -69,8 +70,7 @@ export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = pro
     const c: PgConnection = { host: settings.database.host, port: settings.database.port, database: settings.database.name, user: settings.database.adminUser, password, sslmode: settings.database.sslmode };
     database = { ...pgClientConfig(c), label: describeConnection(c) };
   } else throw new UsageError("No database: pass --database-url, set DATABASE_URL, or use --stack.");
-  const rate = o.rateLimit !== undefined ? Number(o.rateLimit) : (settings?.retool.rateLimitPerMinute ?? 45);
-  if (!Number.isInteger(rate) || rate < 0) throw new UsageError(`--rate-limit must be a whole number of requests per minute, 0 for none; got ${o.rateLimit}`);
+  const rate = o.rateLimit ?? settings?.retool.rateLimitPerMinute ?? 45;
   const { label, ...pg } = database;
   return {
     retool: { url: retoolUrl, token, rateLimitPerMinute: rate, tokenHint: "set RETOOL_API_TOKEN to a token with the users:read scope" },
