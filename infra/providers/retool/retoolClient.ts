@@ -152,12 +152,9 @@ export class RetoolClient {
     return (await this.data<RetoolResource>("PATCH", `/resources/${encodeURIComponent(id)}`, { body }))!;
   }
 
-  /** True if it was there. Deleting a Retool resource never touches the database it points at. */
-  async deleteResource(id: string): Promise<boolean> {
-    const before = await this.getResource(id);
-    if (!before) return false;
+  /** One already gone is not an error. Deleting a Retool resource never touches the database it points at. */
+  async deleteResource(id: string): Promise<void> {
     await this.request("DELETE", `/resources/${encodeURIComponent(id)}`, { allow404: true });
-    return true;
   }
 
   async listResourceConfigurations(resourceId: string): Promise<RetoolResourceConfiguration[]> {

@@ -98,9 +98,11 @@ describe("retoolResourceProvider", () => {
 
   it("delete removes the Retool resource and tolerates one already gone", async () => {
     const outs = await create();
+    const before = fake.requests.length;
     await provider.delete!(outs.resourceId, outs);
     expect(fake.resources.size).toBe(0);
     expect(fake.configurations.size).toBe(0);
+    expect(fake.requests.slice(before).map((r) => r.operation)).toEqual(["DELETE /resources/{resourceId}"]);
     await provider.delete!(outs.resourceId, outs);
   });
 
