@@ -24,6 +24,12 @@ import { backfill } from "./lib/userBatches";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** Starts a clock; calling the result gives the milliseconds since. */
+const stopwatch = () => {
+  const started = process.hrtime.bigint();
+  return () => Number(process.hrtime.bigint() - started) / 1e6;
+};
+
 // COPY's text format: tabs separate, backslash escapes; \N is NULL.
 const copyField = (v: unknown) => (v === null || v === undefined ? "\\N" : String(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n"));
 
@@ -61,11 +67,11 @@ if (require.main === module) {
       let allDbMs = 0;
       const query = db.query.bind(db) as (...a: unknown[]) => Promise<unknown>;
       (db as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
-        const started = process.hrtime.bigint();
+        const elapsed = stopwatch();
         try {
           return await query(...args);
         } finally {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          const ms = elapsed();
           const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
           allDbMs += ms;
           if (text.includes("sync_users")) dbMs += ms;
@@ -73,9 +79,9 @@ if (require.main === module) {
       };
       await resetServerTime();
       const bar = progress("backfill", o.users);
-      const started = process.hrtime.bigint();
+      const backfillTime = stopwatch();
       const summary = await backfill({ api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }), db, runKey: "bench", onPage: (p) => bar.increment(p.users.length) });
-      const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const totalMs = backfillTime();
       bar.stop();
       (db as unknown as { query: unknown }).query = query;
       const serverDbMs = await serverMs("%sync_users%");
@@ -85,9 +91,9 @@ if (require.main === module) {
       const lines = rows.map((r) => `${[r.retool_user_id, r.email, r.first_name, r.last_name, r.active ? "t" : "f"].map(copyField).join("\t")}\n`);
       /** Time of one COPY of these lines into the emptied table. */
       const copy = async (part: string[]) => {
-        const copyStarted = process.hrtime.bigint();
+        const elapsed = stopwatch();
         await pipeline(Readable.from(part), db.query(copyFrom("COPY public.users (retool_user_id, email, first_name, last_name, active) FROM STDIN")));
-        return Number(process.hrtime.bigint() - copyStarted) / 1e6;
+        return elapsed();
       };
       await db.query("TRUNCATE public.users");
       await resetServerTime();
@@ -105,7 +111,6 @@ if (require.main === module) {
       }
       const serverPagedCopyMs = await serverMs("COPY public.users%");
 
-      const ms = Math.round;
       const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
       const figures = {
         users: o.users,
@@ -115,17 +120,17 @@ if (require.main === module) {
         apiRequests: requests,
         expectedRequests: Math.ceil(o.users / 100),
         client: {
-          syncUsersMs: ms(dbMs),
-          everyRoundTripMs: ms(allDbMs),
-          copyMs: ms(copyMs),
-          pagedCopyMs: ms(pagedCopyMs),
+          syncUsersMs: Math.round(dbMs),
+          everyRoundTripMs: Math.round(allDbMs),
+          copyMs: Math.round(copyMs),
+          pagedCopyMs: Math.round(pagedCopyMs),
           ratio: ratio(copyMs, dbMs),
           ratioPagedCopy: ratio(pagedCopyMs, dbMs),
         },
         server: {
-          syncUsersMs: ms(serverDbMs),
-          copyMs: ms(serverCopyMs),
-          pagedCopyMs: ms(serverPagedCopyMs),
+          syncUsersMs: Math.round(serverDbMs),
+          copyMs: Math.round(serverCopyMs),
+          pagedCopyMs: Math.round(serverPagedCopyMs),
           ratio: ratio(serverCopyMs, serverDbMs),
           ratioPagedCopy: ratio(serverPagedCopyMs, serverDbMs),
         },
