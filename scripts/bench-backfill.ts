@@ -19,6 +19,7 @@ import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { FakeRetool, retoolUser } from "../test/support/retool/fakeRetool";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { freePort } from "./lib/freePort";
 import { progress } from "./lib/progress";
 import { backfill } from "./lib/userBatches";
 
@@ -43,7 +44,7 @@ if (require.main === module) {
   const o = program.opts<{ users: number; json?: boolean }>();
   runMain(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
     const users = Array.from({ length: o.users }, (_, i) => retoolUser(i + 1, { active: i % 50 !== 0 }));
     const fake = await new FakeRetool({ token: "bench", users }).start();
     const db = new Client(pgClientConfig({ ...pg.connection }));

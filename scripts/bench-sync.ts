@@ -14,6 +14,7 @@ import { applyMigrations } from "../infra/providers/migrationRunner";
 import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { freePort } from "./lib/freePort";
 import { progress } from "./lib/progress";
 
 interface Options {
@@ -194,7 +195,7 @@ if (require.main === module) {
   const o = program.opts<Options>();
   runMain(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: 40000 + Math.floor(Math.random() * 10000), password: "bench" });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "bench" });
     try {
       await admin(pg.connection, "CREATE DATABASE bench_sync");
       await admin(pg.connection, "CREATE DATABASE bench_adopt");

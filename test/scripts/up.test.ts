@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/freePort";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -50,11 +51,9 @@ function run(script: string, project: string, pathDirs: string[], args: string[]
   });
 }
 
-const port = () => 30000 + Math.floor(Math.random() * 20000);
-
 describe("npm run up on the dev stack", () => {
-  it("starts the embedded Postgres, then sets the dev password as a secret and runs pulumi up with a local backend", () => {
-    const project = devProject(port());
+  it("starts the embedded Postgres, then sets the dev password as a secret and runs pulumi up with a local backend", async () => {
+    const project = devProject(await freePort());
     const bin = fakePulumi(project);
     const result = run("up.ts", project, [bin], ["--yes"]);
     expect(result.stderr).toMatch(/Embedded Postgres ready: postgres@127.0.0.1:\d+\/retool_app/);
@@ -69,15 +68,15 @@ describe("npm run up on the dev stack", () => {
     expect(fs.existsSync(path.join(project, ".data", "postgres", "PG_VERSION"))).toBe(true);
   });
 
-  it("says how to install Pulumi, exit code 3, when the CLI is missing", () => {
-    const project = devProject(port());
+  it("says how to install Pulumi, exit code 3, when the CLI is missing", async () => {
+    const project = devProject(await freePort());
     const result = run("up.ts", project, []);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/The Pulumi CLI is not installed/);
   });
 
-  it("fails with the config error before starting anything when the stack is invalid", () => {
-    const project = devProject(port(), "platinum");
+  it("fails with the config error before starting anything when the stack is invalid", async () => {
+    const project = devProject(await freePort(), "platinum");
     const bin = fakePulumi(project);
     const result = run("preview.ts", project, [bin]);
     expect(result.status).toBe(2);

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node" with { "resolution-mode": "import" };
 import { startEmbeddedPostgres } from "../../scripts/lib/embeddedPostgres";
+import { freePort } from "../../scripts/lib/freePort";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,8 +14,7 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-test-pg-"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port, password: "test-admin-password" });
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "test-admin-password" });
   project.provide("pgAdmin", {
     host: pg.connection.host,
     port: pg.connection.port,
