@@ -64,6 +64,16 @@ async function savedProgress(db: Client, runKey: string): Promise<{ cursor: stri
   return row && !row.finished ? { cursor: row.next_cursor, pages: row.pages, counts: row.counts } : undefined;
 }
 
+/** Runs work in a transaction that is always rolled back: a dry run's page changes nothing. */
+async function rolledBack<T>(db: Client, work: () => Promise<T>): Promise<T> {
+  await db.query("BEGIN");
+  try {
+    return await work();
+  } finally {
+    await db.query("ROLLBACK").catch(() => undefined);
+  }
+}
+
 export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
   const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: 0 };
   let from: string | undefined;
@@ -93,15 +103,11 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
     }
   };
   for await (const page of pages()) {
-    await o.db.query("BEGIN");
-    let rows: BatchRow[];
-    try {
-      rows = await syncBatch(o.db, page.users, "backfill", o.dryRun ? undefined : { runKey: o.runKey, next: page.next });
-      await o.db.query(o.dryRun ? "ROLLBACK" : "COMMIT");
-    } catch (e) {
-      await o.db.query("ROLLBACK").catch(() => undefined);
-      throw e;
-    }
+    // A page is one statement: one round trip, and its own transaction, which also saves the
+    // page's progress. No BEGIN and COMMIT around it: each would be a round trip of its own.
+    const rows = o.dryRun
+      ? await rolledBack(o.db, () => syncBatch(o.db, page.users, "backfill"))
+      : await syncBatch(o.db, page.users, "backfill", { runKey: o.runKey, next: page.next });
     const emails = new Map(page.users.map((u) => [u.id, u.email]));
     for (const row of rows) {
       summary.counts[row.outcome] += 1;

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Client } from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { RetoolClient } from "../../infra/providers/retool/retoolClient";
 import { findDrift, readDrift, usersToRepair } from "../../scripts/lib/drift";
 import { backfill, syncBatch } from "../../scripts/lib/userBatches";
@@ -92,8 +92,15 @@ async function committed(db: Provisioned, pages: number): Promise<void> {
 describe("backfill", () => {
   it("syncs every user with one database round trip per page and reports each outcome", async () => {
     const { db } = await setup();
+    const query = vi.spyOn(db.admin, "query");
     const summary = await backfill({ api: api(), db: db.admin, runKey: "t" });
     expect(fake!.requests.filter((r) => r.operation === "GET /users")).toHaveLength(3);
+    // Besides reading and clearing the saved progress once, each page is a single statement:
+    // no BEGIN or COMMIT around it.
+    const statements = query.mock.calls.map(([q]) => (typeof q === "string" ? q : (q as { text: string }).text));
+    query.mockRestore();
+    expect(statements.filter((q) => !q.includes("retool_sync.batch_progress"))).toEqual(Array(3).fill(expect.stringContaining("retool_sync.sync_users(")));
+    expect(statements).toHaveLength(5);
     expect(summary).toMatchObject({ pages: 3, users: 255 });
     expect(summary.counts).toMatchObject({ created: 253, linked: 1, failed: 1 });
     expect(summary.counts.created + summary.counts.linked + summary.counts.failed).toBe(255);

@@ -138,6 +138,12 @@ BEGIN
     RETURN NEXT;
   END LOOP;
   IF p_run_key IS NOT NULL THEN
+    -- The page's rows and its resume point commit together, so a commit lost in a server crash
+    -- loses both and the rerun syncs the page again: waiting for the WAL flush buys nothing. The
+    -- last page waits, and with it everything before it, so a finished run is durable.
+    IF NOT p_last_page THEN
+      PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+    END IF;
     INSERT INTO ${PROGRESS_TABLE} AS b (run_key, next_cursor, pages, counts, finished, updated_at)
     VALUES (p_run_key, p_next_cursor, 1, v_counts, p_last_page, now())
     ON CONFLICT (run_key) DO UPDATE SET

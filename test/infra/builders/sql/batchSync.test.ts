@@ -216,3 +216,23 @@ describe("sync_users under concurrency", () => {
     });
   }
 });
+
+describe("sync_users and durability", () => {
+  /** synchronous_commit as the page's transaction will commit with it, and after. */
+  async function commitMode(db: Client, progress?: { runKey: string; next?: string }) {
+    await db.query("BEGIN");
+    await syncBatch(db, range(1, 3), "backfill", progress);
+    const during = (await db.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
+    await db.query("COMMIT");
+    const after = (await db.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
+    return { during, after };
+  }
+
+  it("a resumable page does not wait for the WAL flush, the last page and unsaved batches do, and nothing outlasts the transaction", async () => {
+    const db = await provision({ plan: "business" } as never);
+    open.push(db);
+    expect(await commitMode(db.admin, { runKey: "r", next: "cursor-2" })).toEqual({ during: "off", after: "on" });
+    expect(await commitMode(db.admin, { runKey: "r" })).toEqual({ during: "on", after: "on" });
+    expect(await commitMode(db.admin)).toEqual({ during: "on", after: "on" });
+  });
+});
