@@ -9,7 +9,7 @@ import { StackSettings } from "../../config/schema";
 import { SYNC_SCHEMA, ident, literal } from "./identifiers";
 import { Migration } from "./migration";
 import { SYNC_CORE_FUNCTION_SIGNATURE } from "./syncFunction";
-import { SyncValues, emailLock, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns } from "./syncRules";
+import { SyncValues, bucketLock, emailBucket, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns } from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
 export const BATCH_FUNCTION = `${SYNC_SCHEMA}.sync_users`;
@@ -37,7 +37,7 @@ const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first"
  * address twice in the page, a concurrent writer) fails the statement; the caller then sends the
  * whole page the one-by-one way. A first backfill, where nearly every page is all new, pays for
  * no look-ups. An adopted table has no unique email index, so there duplicates are found first,
- * under the same per-address locks sync_user takes.
+ * under the same email locks sync_user takes.
  */
 function insertNewUsers(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
@@ -71,11 +71,10 @@ function insertNewUsers(settings: StackSettings): string {
             FROM (${page}) AS p) AS p
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE t.${col.id} = p.id LIMIT 1) AS by_id ON true
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`;
-  // Only the addresses about to be inserted are locked (a reconcile's whole list would otherwise
-  // take a lock per known user), in one order so two batches cannot deadlock; then everything is
-  // looked at again under the locks.
+  // Only the buckets of the addresses about to be inserted are locked, each once and in one order
+  // so two batches cannot deadlock; then everything is looked at again under the locks.
   return `
-    PERFORM ${emailLock("l.email")} FROM (SELECT lower(p.email) AS email FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
+    PERFORM ${bucketLock("l.bucket")} FROM (SELECT DISTINCT ${emailBucket("p.email")} AS bucket FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
 }
 
 export function batchSyncMigration(settings: StackSettings): Migration {

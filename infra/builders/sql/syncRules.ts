@@ -52,8 +52,20 @@ export const normalizedName = (raw: string) => `nullif(btrim(${raw}), '')`;
 export const trustedSource = (source: string) => `${source} IN (${list(TRUSTED_SOURCES)})`;
 /** Only a login (the Continue page, a Retool event) counts as being seen; backfill does not. */
 export const seenAt = (source: string) => `CASE WHEN ${source} IN ('continue_page', 'event') THEN now() END`;
-/** Adopted tables have no unique index on email: first inserts for one address take this lock. */
-export const emailLock = (email: string) => `pg_advisory_xact_lock(hashtextextended('retool_sync.email:' || lower(${email}), 0))`;
+/**
+ * Adopted tables have no unique index on email, so first inserts are serialised by an advisory
+ * lock on the address's bucket. Buckets, not a lock per address: one call with thousands of new
+ * users (the scheduled reconcile's whole list) would otherwise hold thousands of locks until it
+ * commits, and can fill the lock table every session shares (max_locks_per_transaction times
+ * max_connections, 6,400 by default), failing other sessions' queries. Two addresses in one
+ * bucket only wait for each other's commit.
+ */
+export const EMAIL_LOCK_BUCKETS = 256;
+/** The bucket of an address, 0 to EMAIL_LOCK_BUCKETS - 1. */
+export const emailBucket = (email: string) => `(hashtext(lower(${email})) & ${EMAIL_LOCK_BUCKETS - 1})`;
+/** Two-key advisory locks are a key space of their own: no clash with the migration runner's lock. */
+export const bucketLock = (bucket: string) => `pg_advisory_xact_lock(hashtext('retool_sync.email'), ${bucket})`;
+export const emailLock = (email: string) => bucketLock(emailBucket(email));
 
 /** The expressions that hold one user's normalised values. */
 export interface SyncValues {

@@ -4,6 +4,7 @@
 // and two batches racing for the same new users.
 import type { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { EMAIL_LOCK_BUCKETS } from "../../../../infra/builders/sql/syncRules";
 import { syncBatch } from "../../../../scripts/lib/userBatches";
 import type { RetoolUser } from "../../../../infra/providers/retool/retoolClient";
 import { connect } from "../../../support/database";
@@ -215,6 +216,30 @@ describe("sync_users under concurrency", () => {
       }
     });
   }
+});
+
+describe("sync_users and the shared lock table", () => {
+  /** Advisory locks this session holds once the call is done, before its transaction commits. */
+  async function locksHeld(db: Client, page: RetoolUser[]) {
+    await db.query("BEGIN");
+    const rows = await syncBatch(db, page, "backfill");
+    const held = await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+    await db.query("COMMIT");
+    return { created: rows.filter((r) => r.outcome === "created").length, locks: held.rows[0].n as number };
+  }
+
+  it("a call with thousands of new users on an adopted table holds at most one lock per email bucket, set-based or one by one", async () => {
+    const db = await provision(ADOPTED as never, customersTable);
+    open.push(db);
+    const set = await locksHeld(db.admin, range(1, 3000));
+    expect(set.created).toBe(3000);
+    expect(set.locks).toBeGreaterThan(0);
+    expect(set.locks).toBeLessThanOrEqual(EMAIL_LOCK_BUCKETS);
+    // One user the trigger refuses makes the set fail, so all 3,000 go through sync_user.
+    const oneByOne = await locksHeld(db.admin, [...range(3001, 6000), user(6001, { email: "ann@blocked.example" })]);
+    expect(oneByOne.created).toBe(3000);
+    expect(oneByOne.locks).toBeLessThanOrEqual(EMAIL_LOCK_BUCKETS);
+  });
 });
 
 describe("sync_users and durability", () => {
