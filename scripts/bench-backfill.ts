@@ -62,8 +62,9 @@ if (require.main === module) {
       const serverMs = async (like: string) =>
         Number((await db.query("SELECT coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements WHERE query ILIKE $1", [like])).rows[0].ms);
 
-      // Database time: the sync_users round trips (dbMs), and every round trip of the backfill,
-      // BEGIN and COMMIT included (allDbMs); never the HTTP side.
+      // Database time: the sync_users round trips, one per page and each its own transaction, so
+      // commit included (dbMs); and every round trip of the backfill, reading the saved progress
+      // included (allDbMs); never the HTTP side.
       let dbMs = 0;
       let allDbMs = 0;
       const query = db.query.bind(db) as (...a: unknown[]) => Promise<unknown>;
@@ -100,17 +101,15 @@ if (require.main === module) {
       await resetServerTime();
       const copyMs = await copy(lines);
       const serverCopyMs = await serverMs("COPY public.users%");
-      // The same rows in the backfill's shape: one COPY and one transaction per page of 100,
-      // COPY time only (as sync_users time leaves out BEGIN and COMMIT).
+      // The same rows in the backfill's shape: one COPY per page of 100, each its own transaction
+      // committed without waiting for the WAL flush, as the backfill's pages are.
       await db.query("TRUNCATE public.users");
+      await db.query("SET synchronous_commit = off");
       await resetServerTime();
       let pagedCopyMs = 0;
-      for (let i = 0; i < lines.length; i += 100) {
-        await db.query("BEGIN");
-        pagedCopyMs += await copy(lines.slice(i, i + 100));
-        await db.query("COMMIT");
-      }
+      for (let i = 0; i < lines.length; i += 100) pagedCopyMs += await copy(lines.slice(i, i + 100));
       const serverPagedCopyMs = await serverMs("COPY public.users%");
+      await db.query("RESET synchronous_commit");
 
       const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
       const figures = {
@@ -149,7 +148,7 @@ if (require.main === module) {
         row("COPY per page of 100, ms", c.pagedCopyMs, v.pagedCopyMs, "one COPY and one transaction per page, as the backfill");
         row("COPY / sync_users", c.ratio, v.ratio, "goal >= 0.5");
         row("paged COPY / sync_users", c.ratioPagedCopy, v.ratioPagedCopy, "the rules' cost against the same shape of load");
-        console.log(`  every round trip of the backfill, BEGIN and COMMIT (one per page) included: ${c.everyRoundTripMs} ms`);
+        console.log(`  every round trip of the backfill, reading its saved progress included: ${c.everyRoundTripMs} ms`);
       }
       return EXIT.ok;
     } finally {
