@@ -33,11 +33,13 @@ const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first"
  * would insert it too, with these values.
  *
  * A created table's unique indexes on the Retool id and lower(email) already refuse every other
- * user, so there every valid user is inserted and one refusal (a user already there, the same
- * address twice in the page, a concurrent writer) fails the statement; the caller then sends the
- * whole page the one-by-one way. A first backfill, where nearly every page is all new, pays for
- * no look-ups. An adopted table has no unique email index, so there duplicates are found first,
- * under the same email locks sync_user takes.
+ * user, so there every valid user is inserted first, with no look-ups: a first backfill's pages
+ * are nearly all new. One refusal (a user already there, the same address twice in the page)
+ * undoes that attempt, and the page's plainly new users are then found by looking them up, as on
+ * an adopted table; a reconcile's mixed pages take that way. An adopted table has no unique email
+ * index, so there the look-ups come first, under the same email locks sync_user takes. Whatever
+ * still fails (a concurrent writer, a trigger) fails the statement, and the caller sends the whole
+ * page the one-by-one way.
  */
 function insertNewUsers(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
@@ -58,11 +60,6 @@ function insertNewUsers(settings: StackSettings): string {
     )
     SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
     INTO v_created, v_rest FROM p;`;
-  if (settings.usersTable.mode === "create") {
-    return insertFresh(`
-      SELECT p.*, ${valid} AS fresh
-      FROM (${page}) AS p`);
-  }
   // LATERAL ... LIMIT 1 rather than EXISTS in the select list, which may be planned as a hash of
   // the whole table.
   const candidates = `
@@ -71,6 +68,15 @@ function insertNewUsers(settings: StackSettings): string {
             FROM (${page}) AS p) AS p
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE t.${col.id} = p.id LIMIT 1) AS by_id ON true
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`;
+  if (settings.usersTable.mode === "create") {
+    const nested = (sql: string) => sql.replace(/\n/g, "\n  ");
+    return `
+    BEGIN${nested(insertFresh(`
+      SELECT p.*, ${valid} AS fresh
+      FROM (${page}) AS p`))}
+    EXCEPTION WHEN unique_violation THEN${nested(insertFresh(candidates))}
+    END;`;
+  }
   // Only the buckets of the addresses about to be inserted are locked, each once and in one order
   // so two batches cannot deadlock; then everything is looked at again under the locks.
   return `

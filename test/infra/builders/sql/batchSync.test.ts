@@ -162,13 +162,18 @@ describe("sync_users takes the set-based path for plainly new users", () => {
     return { outcomes: rows.map((r) => r.outcome).sort(), calls: calls.rows[0].n as number };
   }
 
-  it("on a created table: none for a page of new users; a known user sends the whole page one by one", async () => {
+  it("on a created table: none for a page of new users, one per user that is not plainly new", async () => {
     const db = await provision({ plan: "business" } as never);
     open.push(db);
     expect(await perUserCalls(db, range(1, 100))).toEqual({ outcomes: Array(100).fill("created"), calls: 0 });
     expect(await perUserCalls(db, [...range(101, 109), user(1, { first_name: "Renamed" })])).toEqual({
       outcomes: [...Array(9).fill("created"), "updated"],
-      calls: 10,
+      calls: 1,
+    });
+    // The same address twice in a page: both go one by one, the first created, the second refused.
+    expect(await perUserCalls(db, [...range(110, 117), user(118, { email: "same@example.com" }), user(119, { email: "SAME@example.com" })])).toEqual({
+      outcomes: [...Array(9).fill("created"), "failed"],
+      calls: 2,
     });
   });
 
