@@ -67,14 +67,22 @@ async function oneByOne(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]>
   return out;
 }
 
+/** As the backfill sends them: a page per call, each call its own transaction. */
 async function batched(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]> {
   const out: Outcome[][] = [];
-  for (const page of pages) {
-    await db.query("BEGIN");
-    out.push(await syncBatch(db, page, "backfill"));
+  for (const page of pages) out.push(await syncBatch(db, page, "backfill"));
+  return out;
+}
+
+/** Runs a page in a transaction and returns its outcomes and what `look` sees just before the commit. */
+async function beforeCommit<T>(db: Client, page: RetoolUser[], look: () => Promise<T>, progress?: { runKey: string; next?: string }) {
+  await db.query("BEGIN");
+  try {
+    const rows = await syncBatch(db, page, "backfill", progress);
+    return { rows, seen: await look() };
+  } finally {
     await db.query("COMMIT");
   }
-  return out;
 }
 
 /** Errors name the row's generated key, which differs between two databases by nature. */
@@ -153,13 +161,12 @@ describe("sync_users takes the set-based path for plainly new users", () => {
   /** Runs a page and counts this transaction's completed calls of sync_user_outcome. */
   async function perUserCalls(db: Provisioned, page: RetoolUser[]) {
     await db.admin.query("SET track_functions = 'pl'");
-    await db.admin.query("BEGIN");
-    const rows = await syncBatch(db.admin, page, "backfill");
-    const calls = await db.admin.query(
-      "SELECT coalesce(pg_stat_get_xact_function_calls('retool_sync.sync_user_outcome(text, text, text, text, text, boolean)'::regprocedure), 0)::int AS n",
+    const { rows, seen } = await beforeCommit(db.admin, page, () =>
+      db.admin.query(
+        "SELECT coalesce(pg_stat_get_xact_function_calls('retool_sync.sync_user_outcome(text, text, text, text, text, boolean)'::regprocedure), 0)::int AS n",
+      ),
     );
-    await db.admin.query("COMMIT");
-    return { outcomes: rows.map((r) => r.outcome).sort(), calls: calls.rows[0].n as number };
+    return { outcomes: rows.map((r) => r.outcome).sort(), calls: seen.rows[0].n as number };
   }
 
   it("on a created table: none for a page of new users, one per user that is not plainly new", async () => {
@@ -201,13 +208,7 @@ describe("sync_users under concurrency", () => {
         // b's users overlap a's, in the opposite order, so each holds keys the other wants.
         const pageA = range(1, 100);
         const pageB = range(51, 150).reverse();
-        const run = async (c: Client, page: RetoolUser[]) => {
-          await c.query("BEGIN");
-          const rows = await syncBatch(c, page, "backfill");
-          await c.query("COMMIT");
-          return rows;
-        };
-        const [ra, rb] = await Promise.all([run(a, pageA), run(b, pageB)]);
+        const [ra, rb] = await Promise.all([syncBatch(a, pageA, "backfill"), syncBatch(b, pageB, "backfill")]);
         expect([...ra, ...rb].filter((r) => r.outcome === "failed")).toEqual([]);
         expect(ra.map((r) => r.retool_user_id).sort()).toEqual(pageA.map((u) => u.id).sort());
         const created = [...ra, ...rb].filter((r) => r.outcome === "created").map((r) => r.retool_user_id);
@@ -226,11 +227,10 @@ describe("sync_users under concurrency", () => {
 describe("sync_users and the shared lock table", () => {
   /** Advisory locks this session holds once the call is done, before its transaction commits. */
   async function locksHeld(db: Client, page: RetoolUser[]) {
-    await db.query("BEGIN");
-    const rows = await syncBatch(db, page, "backfill");
-    const held = await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
-    await db.query("COMMIT");
-    return { created: rows.filter((r) => r.outcome === "created").length, locks: held.rows[0].n as number };
+    const { rows, seen } = await beforeCommit(db, page, () =>
+      db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
+    );
+    return { created: rows.filter((r) => r.outcome === "created").length, locks: seen.rows[0].n as number };
   }
 
   it("a call with thousands of new users on an adopted table holds at most one lock per email bucket, set-based or one by one", async () => {
@@ -250,11 +250,9 @@ describe("sync_users and the shared lock table", () => {
 describe("sync_users and durability", () => {
   /** synchronous_commit as the page's transaction will commit with it, and after. */
   async function commitMode(db: Client, progress?: { runKey: string; next?: string }) {
-    await db.query("BEGIN");
-    await syncBatch(db, range(1, 3), "backfill", progress);
-    const during = (await db.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
-    await db.query("COMMIT");
-    const after = (await db.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
+    const show = async () => (await db.query("SHOW synchronous_commit")).rows[0].synchronous_commit as string;
+    const { seen: during } = await beforeCommit(db, range(1, 3), show, progress);
+    const after = await show();
     return { during, after };
   }
 
