@@ -222,6 +222,35 @@ describe("sync_users under concurrency", () => {
       }
     });
   }
+
+  it("a batch racing first logins for other Retool ids with the same addresses, on an adopted table, gives each address one row", async () => {
+    const db = await provision(ADOPTED as never, customersTable);
+    open.push(db);
+    const logins = await Promise.all(Array.from({ length: 8 }, () => connect(db.conn)));
+    const batch = await connect(db.conn);
+    try {
+      const page = range(1, 100);
+      // Each login connection signs in another Retool user with one of the page's addresses, in
+      // another case and in reverse order: an adopted table has no unique email index, so only
+      // the email lock keeps an address from getting two rows.
+      const rivals = page.map((u, n) => ({ id: user(1001 + n).id, email: u.email.toUpperCase(), source: "continue_page" }));
+      const refusals: string[] = [];
+      const login = async (c: Client, i: number) => {
+        for (const rival of rivals.filter((_, n) => n % 8 === i).reverse()) {
+          await syncOutcome(c, rival).catch((e: { code: string }) => refusals.push(e.code));
+        }
+      };
+      const [rows] = await Promise.all([syncBatch(batch, page, "backfill"), ...logins.map(login)]);
+      // Whichever came first has the address; the other is refused with "belongs to another".
+      const batchFailures = rows.filter((r) => r.outcome === "failed");
+      expect(batchFailures.length + refusals.length).toBe(100);
+      expect(new Set([...refusals, ...batchFailures.map((r) => r.error?.match(/\((\w+)\)$/)?.[1])])).toEqual(new Set(["23505"]));
+      const counts = await db.admin.query("SELECT count(*)::int AS n, count(DISTINCT lower(contact_email))::int AS emails FROM crm.customers");
+      expect(counts.rows[0]).toEqual({ n: 100, emails: 100 });
+    } finally {
+      await Promise.all([...logins, batch].map((c) => c.end()));
+    }
+  });
 });
 
 describe("sync_users and the shared lock table", () => {
