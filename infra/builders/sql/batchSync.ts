@@ -9,7 +9,7 @@ import { StackSettings } from "../../config/schema";
 import { SYNC_SCHEMA, ident, literal } from "./identifiers";
 import { Migration } from "./migration";
 import { SYNC_CORE_FUNCTION_SIGNATURE } from "./syncFunction";
-import { SyncValues, bucketLock, emailBucket, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns } from "./syncRules";
+import { SyncValues, bucketLock, emailBucket, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, seenAt } from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
 export const BATCH_FUNCTION = `${SYNC_SCHEMA}.sync_users`;
@@ -24,7 +24,7 @@ export type BatchSource = (typeof BATCH_SOURCES)[number];
 const activeOf = (user: string) => `CASE jsonb_typeof(${user}->'active') WHEN 'boolean' THEN (${user}->>'active')::boolean END`;
 
 /** The names the page's normalised users carry in the set-based insert. */
-const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first", last: "p.last", source: "p_source", active: "p.active" };
+const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first", last: "p.last", source: "p_source", active: "p.active", seen: seenAt("p_source") };
 
 /**
  * Inserts the page's plainly new users in one statement: their ids go to v_created, the page

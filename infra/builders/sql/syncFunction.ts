@@ -31,7 +31,7 @@ export const OUTCOMES = ["created", "linked", "updated", "deactivated", "unchang
 export type SyncOutcome = (typeof OUTCOMES)[number];
 
 /** The names sync_user_outcome holds one user's normalised values under. */
-const CALL_VALUES: SyncValues = { id: "p_retool_user_id", email: "v_email", first: "v_first", last: "v_last", source: "p_source", active: "p_active" };
+const CALL_VALUES: SyncValues = { id: "p_retool_user_id", email: "v_email", first: "v_first", last: "v_last", source: "p_source", active: "p_active", seen: "v_seen" };
 
 export function syncFunctionMigration(settings: StackSettings): Migration {
   const c = usersTableColumns(settings.usersTable);

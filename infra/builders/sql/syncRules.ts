@@ -75,6 +75,8 @@ export interface SyncValues {
   last: string;
   source: string;
   active: string;
+  /** When the user was last seen: seenAt(source), or a variable that already holds it. */
+  seen: string;
 }
 
 /** Each input rule: when `fails` holds, `raise` says what was wrong. Checked in this order. */
@@ -138,6 +140,6 @@ export function newRow(c: UsersTableColumns, v: SyncValues): { columns: string; 
   const col = ruleColumns(c);
   return {
     columns: `(${col.id}, ${col.email}, ${col.first}, ${col.last}, ${col.active}, ${col.createdAt}, ${col.updatedAt}, ${col.lastSeen})`,
-    values: `${v.id}, ${v.email}, ${v.first}, ${v.last}, coalesce(${v.active}, true), now(), now(), ${seenAt(v.source)}`,
+    values: `${v.id}, ${v.email}, ${v.first}, ${v.last}, coalesce(${v.active}, true), now(), now(), ${v.seen}`,
   };
 }
