@@ -7,7 +7,7 @@ import { Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/
 import { progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
-import { BatchSummary, emptyCounts, syncBatch } from "./lib/userBatches";
+import { BatchSummary, emptyCounts, syncBatch, tallyPage } from "./lib/userBatches";
 
 /** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
 export const EXIT_DRIFT = 4;
@@ -20,12 +20,7 @@ async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
   const bar = users.length ? progress("repairing", users.length) : undefined;
   for (let i = 0; i < users.length; i += PAGE) {
     const chunk = users.slice(i, i + PAGE);
-    const rows = await syncBatch(db, chunk, "reconcile");
-    for (const r of rows) {
-      summary.counts[r.outcome] += 1;
-      if (r.outcome === "failed") summary.failures.push({ retoolUserId: r.retool_user_id, email: chunk.find((u) => u.id === r.retool_user_id)?.email, error: r.error ?? "" });
-    }
-    summary.pages += 1;
+    tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
     bar?.increment(chunk.length);
   }
   bar?.stop();

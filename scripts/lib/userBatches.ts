@@ -44,6 +44,16 @@ export interface BatchSummary {
 
 export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntries([...OUTCOMES, "failed"].map((o) => [o, 0])) as Record<BatchOutcome, number>;
 
+/** Adds one page's outcomes to a summary: each counted, each failure kept with the user's email. */
+export function tallyPage(summary: BatchSummary, users: RetoolUser[], rows: BatchRow[]): void {
+  const emails = new Map(users.map((u) => [u.id, u.email]));
+  for (const row of rows) {
+    summary.counts[row.outcome] += 1;
+    if (row.outcome === "failed") summary.failures.push({ retoolUserId: row.retool_user_id, email: emails.get(row.retool_user_id), error: row.error ?? "" });
+  }
+  summary.pages += 1;
+}
+
 export interface BackfillOptions {
   api: RetoolClient;
   db: Client;
@@ -77,6 +87,7 @@ async function rolledBack<T>(db: Client, work: () => Promise<T>): Promise<T> {
 export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
   const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: 0 };
   let from: string | undefined;
+  const clearProgress = () => o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
   if (!o.dryRun) {
     const saved = o.restart ? undefined : await savedProgress(o.db, o.runKey);
     if (saved?.cursor) {
@@ -85,7 +96,7 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
       for (const [k, v] of Object.entries(saved.counts)) summary.counts[k as BatchOutcome] += v;
       o.log?.(`Resuming an interrupted backfill after ${saved.pages} pages.`);
     } else {
-      await o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
+      await clearProgress();
     }
   }
   const pages = async function* () {
@@ -97,7 +108,7 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
         o.log?.("Retool no longer accepts the saved cursor; starting from the first page (pages already synced come out unchanged).");
         summary.resumed = undefined;
         summary.counts = emptyCounts();
-        await o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
+        await clearProgress();
         yield* o.api.userPages();
       } else throw e;
     }
@@ -108,12 +119,7 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
     const rows = o.dryRun
       ? await rolledBack(o.db, () => syncBatch(o.db, page.users, "backfill"))
       : await syncBatch(o.db, page.users, "backfill", { runKey: o.runKey, next: page.next });
-    const emails = new Map(page.users.map((u) => [u.id, u.email]));
-    for (const row of rows) {
-      summary.counts[row.outcome] += 1;
-      if (row.outcome === "failed") summary.failures.push({ retoolUserId: row.retool_user_id, email: emails.get(row.retool_user_id), error: row.error ?? "" });
-    }
-    summary.pages += 1;
+    tallyPage(summary, page.users, rows);
     summary.users += page.users.length;
     o.onPage?.(page, rows);
     if (o.stop?.aborted && page.next) {
