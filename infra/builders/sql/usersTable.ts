@@ -3,14 +3,41 @@
 import { UsersTableSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
 import { Migration } from "./migration";
+import { canonicalEmailSql } from "./emailForm";
 import { RETOOL_USER_ID_PATTERN } from "./retoolUserId";
 import { UsersTableColumns, indexName, usersTableColumns } from "./usersTableColumns";
 
 /** How long an ALTER on an adopted (live) table may wait for its lock before backing off. */
 export const ADOPT_LOCK_TIMEOUT_MS = 100;
 
+/**
+ * Earlier releases compared addresses by lower(), which folds by the database's locale, so a
+ * table may hold two addresses that are one in canonical form. The unique index cannot be built
+ * over them, and nothing here merges or drops a row: the migration stops and names them.
+ */
+function canonicalClashes(c: UsersTableColumns, index: string): string {
+  return `DO $clashes$
+DECLARE
+  v_clashes text;
+BEGIN
+  IF to_regclass(${literal(`${ident(c.schema)}.${ident(index)}`)}) IS NOT NULL THEN
+    RETURN;
+  END IF;
+  SELECT string_agg(format('%s (rows %s)', q.address, q.rows), '; ') INTO v_clashes
+  FROM (SELECT ${canonicalEmailSql(ident(c.email))} AS address, string_agg(${ident(c.primaryKey)}::text, ', ' ORDER BY ${ident(c.primaryKey)}) AS rows
+        FROM ${c.qualifiedName} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20) AS q;
+  IF v_clashes IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format(${literal(`${c.schema}.${c.table} holds addresses that are the same address in canonical form: %s`)}, v_clashes),
+      HINT = 'Merge each pair of rows, or correct one of the addresses, then run pulumi up again. Nothing was changed (README: emails).';
+  END IF;
+END
+$clashes$`;
+}
+
 function createTable(c: UsersTableColumns): Migration {
   const q = ident;
+  const emailKey = indexName(c.table, "email_canonical_key");
   return {
     id: "002_users_table",
     description: `create ${c.schema}.${c.table}, one row per Retool user`,
@@ -29,9 +56,12 @@ function createTable(c: UsersTableColumns): Migration {
   ${q(c.updatedAt)} timestamptz NOT NULL DEFAULT now(),
   ${q(c.lastSeenAt)} timestamptz
 )`,
-      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(indexName(c.table, "email_lower_key"))} ON ${c.qualifiedName} (lower(${q(c.email)}))`,
+      canonicalClashes(c, emailKey),
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(emailKey)} ON ${c.qualifiedName} (${canonicalEmailSql(q(c.email))})`,
+      // The lower() index of earlier releases: the canonical one replaces it.
+      `DROP INDEX IF EXISTS ${q(c.schema)}.${q(indexName(c.table, "email_lower_key"))}`,
       `COMMENT ON TABLE ${c.qualifiedName} IS ${literal(
-        "Retool users, one row each, keyed by retool_user_id. Written through retool_sync.sync_user; managed by retool-user-sync.",
+        "Retool users, one row each, keyed by retool_user_id. Written through the retool_sync functions; managed by retool-user-sync.",
       )}`,
     ],
   };
@@ -73,10 +103,10 @@ $adopt$`,
 
 function adoptIndexes(c: UsersTableColumns): Migration {
   const idKey = indexName(c.table, "retool_user_id_key");
-  const emailIdx = indexName(c.table, "email_lower_idx");
+  const emailIdx = indexName(c.table, "email_canonical_idx");
   return {
     id: "003_users_table_indexes",
-    description: `index ${c.schema}.${c.table} by Retool id (unique) and by lower(email), built concurrently so writers are not blocked`,
+    description: `index ${c.schema}.${c.table} by Retool id (unique) and by canonical email, built concurrently so writers are not blocked`,
     transactional: false,
     concurrentIndexes: [
       { schema: c.schema, name: idKey },
@@ -86,7 +116,9 @@ function adoptIndexes(c: UsersTableColumns): Migration {
       `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(idKey)} ON ${c.qualifiedName} (${ident(c.retoolUserId)})`,
       // Not unique: an adopted table may already hold the same address twice; sync_user refuses
       // to guess between such rows rather than this index refusing to build.
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ident(emailIdx)} ON ${c.qualifiedName} (lower(${ident(c.email)}))`,
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ident(emailIdx)} ON ${c.qualifiedName} (${canonicalEmailSql(ident(c.email))})`,
+      // The lower() index of earlier releases: the canonical one replaces it.
+      `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(indexName(c.table, "email_lower_idx"))}`,
     ],
   };
 }
