@@ -25,25 +25,24 @@ export function retoolUserSync(): Record<string, unknown> {
       settings,
       layout,
       stack: stack.stack,
-      retoolRolePassword: database.retoolRolePassword,
+      secrets: { page: database.roles.page?.password, trusted: database.roles.trusted?.password, api: stack.retoolUsersReadToken },
       retoolApiToken: stack.retoolApiToken,
-      retoolUsersReadToken: stack.retoolUsersReadToken,
       // Pulumi runs the program in the project folder: the same out/<stack> that render defaults to.
       artifactsDir: path.resolve("out", stack.stack),
     },
-    // The workflows call the function the database side creates.
+    // The workflows call the functions the database side creates.
     { dependsOn: [database] },
   );
   return {
     plan: settings.plan,
     usersTable: database.usersTable,
     syncFunction: database.syncFunction,
-    retoolRoleName: database.retoolRoleName,
-    retoolRolePassword: database.retoolRolePassword,
+    retoolRoles: { page: database.roles.page?.name, trusted: database.roles.trusted?.name },
+    pageRolePassword: database.roles.page?.password,
+    trustedRolePassword: database.roles.trusted?.password,
     retoolManagedBy: layout.managed ? "retool-api" : "hand",
-    retoolResource: retool.resourceConfig,
-    retoolResourceId: retool.databaseResource?.resourceId,
-    retoolApiResourceId: retool.apiResource?.resourceId,
+    retoolResources: retool.resourceConfigs,
+    retoolResourceIds: { page: retool.resources.page?.resourceId, trusted: retool.resources.trusted?.resourceId, api: retool.resources.api?.resourceId },
     retoolWorkflows: retool.workflows,
     artifacts: retool.files,
   };

@@ -1,12 +1,12 @@
 // npm run backfill -- [--stack <name>] [--dry-run] [--json] [--restart]
 // Brings every Retool user into the users table through the sync rules (source backfill).
-import { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { EXIT, newCommand, runMain, stopOnSignal } from "./lib/cli";
+import { connectDatabase } from "./lib/database";
 import { Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
-import { backfill } from "./lib/userBatches";
+import { BatchRunFailed, BatchSummary, backfill } from "./lib/userBatches";
 
 if (require.main === module) {
   const program = addTargetOptions(
@@ -19,22 +19,27 @@ if (require.main === module) {
   ).addHelpText(
     "after",
     `
-Interrupted (Ctrl-C, kill, network loss), run it again: it resumes after the last page it committed.
-The first Ctrl-C stops after the page in hand and prints the summary; a second one stops at once.
+Interrupted (Ctrl-C, kill, network loss, the database going away), run it again: it resumes after the
+last page it committed. The first Ctrl-C or SIGTERM abandons a Retool request in flight, lets a database
+call in hand commit, and prints the summary; a second one stops at once.
 
 Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/the database failed
-(progress up to the last committed page is kept); 2 bad usage (nothing was changed); 130 stopped by
-Ctrl-C or SIGTERM (rerun to resume).`,
+(progress up to the last committed page is kept, and the summary so far is printed); 2 bad usage
+(nothing was changed); 130 stopped by Ctrl-C or SIGTERM (rerun to resume).`,
   );
   program.parse();
   const opts = program.opts();
   runMain(async () => {
     const target = resolveTarget(opts);
-    const api = new RetoolClient({ ...target.retool, onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`) });
-    const db = new Client(target.database);
-    await db.connect();
+    const stop = stopOnSignal(() => console.error("\nStopping: the database call in hand commits, then the summary (Ctrl-C again to stop now)."));
+    const api = new RetoolClient({ ...target.retool, signal: stop, onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`) });
+    const db = await connectDatabase(target.database, target.databaseLabel);
     let bar: Progress | undefined;
-    const stop = stopOnSignal(() => console.error("\nStopping after the page in hand is committed (Ctrl-C again to stop now)."));
+    const report = (title: string, summary: BatchSummary, extra: Record<string, unknown> = {}) => {
+      bar?.stop();
+      if (opts.json) console.log(JSON.stringify({ dryRun: Boolean(opts.dryRun), ...summary, ...extra }, null, 2));
+      else console.log(formatSummary(title, summary));
+    };
     try {
       console.error(`Backfill${opts.dryRun ? " (dry run)" : ""}: ${target.retoolUrl} -> ${target.databaseLabel}`);
       const summary = await backfill({
@@ -45,18 +50,21 @@ Ctrl-C or SIGTERM (rerun to resume).`,
         restart: opts.restart,
         log: (line) => console.error(line),
         stop,
-        onPage: (page, rows) => {
-          bar ??= progress("users", page.total ?? page.users.length);
-          bar.increment(rows.length);
+        onPage: (page) => {
+          bar ??= progress("users", page.total ?? page.records);
+          bar.increment(page.records);
         },
       });
-      bar?.stop();
-      if (opts.json) console.log(JSON.stringify({ dryRun: Boolean(opts.dryRun), ...summary }, null, 2));
-      else console.log(formatSummary(opts.dryRun ? "Dry run: would have" : summary.stopped ? "Backfill stopped:" : "Backfill done:", summary));
+      report(opts.dryRun ? "Dry run: would have" : summary.stopped ? "Backfill stopped:" : "Backfill done:", summary);
       if (summary.stopped) return EXIT.interrupted;
       return summary.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+    } catch (e) {
+      if (!(e instanceof BatchRunFailed)) throw e;
+      report(`Backfill failed after ${e.summary.pages} pages this run:`, e.summary, { error: e.message });
+      console.error(`${e.message}\nPages committed so far are kept: run the backfill again to resume after the last one.`);
+      return EXIT.failed;
     } finally {
-      await db.end();
+      await db.end().catch(() => undefined);
     }
   });
 }

@@ -20,6 +20,7 @@ import { FakeRetool, retoolUser } from "../test/support/retool/fakeRetool";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";
+import { createLoginRoles } from "./lib/loginRoles";
 import { progress } from "./lib/progress";
 import { backfill } from "./lib/userBatches";
 
@@ -54,7 +55,7 @@ if (require.main === module) {
         plan: "business",
         database: { host: pg.connection.host, port: pg.connection.port, name: pg.connection.database, adminUser: pg.connection.user, sslmode: "disable" },
       });
-      await db.query(`CREATE ROLE ${settings.retoolRole.name} LOGIN PASSWORD 'bench'`);
+      await createLoginRoles(db, settings, "bench");
       await applyMigrations(db, withChecksums(allMigrations(settings)));
       // Time spent in the server, by statement: what the client's clock adds is the round trip.
       await db.query("CREATE EXTENSION pg_stat_statements");

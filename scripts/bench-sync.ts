@@ -1,5 +1,5 @@
 // npm run bench:sync -- [--users N] [--calls-per-user N] [--concurrency N] [--rows N] [--json]
-// 1. Throughput of retool_sync.sync_user against a bare INSERT ... ON CONFLICT DO UPDATE on the
+// 1. Throughput of the Continue page's entry point (retool_sync.sync_page_user) against a bare INSERT ... ON CONFLICT DO UPDATE on the
 //    same table, same connections, same concurrency, same calls: printed as a ratio (goal >= 0.7).
 // 2. Adopt mode on a table of --rows rows while writers keep writing: the longest stall a writer
 //    sees during the migration, in ms (goal < 200 ms).
@@ -10,11 +10,13 @@ import { Client, Pool } from "pg";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
+import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";
+import { createLoginRoles } from "./lib/loginRoles";
 import { progress } from "./lib/progress";
 
 interface Options {
@@ -78,16 +80,17 @@ async function throughput(conn: PgConnection, o: Options) {
     plan: "team",
     database: { host: conn.host, port: conn.port, name: conn.database, adminUser: conn.user, sslmode: "disable" },
   });
-  await admin(conn, `CREATE ROLE ${settings.retoolRole.name} LOGIN PASSWORD 'bench'`);
   const c = new Client(pgClientConfig(conn));
   await c.connect();
+  await createLoginRoles(c, settings, "bench");
   await applyMigrations(c, withChecksums(allMigrations(settings)));
   await c.end();
 
   const users = Array.from({ length: o.users }, (_, i) => [`user_bench${i}`, `bench${i}@example.com`, `First${i}`, `Last${i}`]);
   const calls = shuffled(Array.from({ length: o.callsPerUser }, () => users).flat());
   const warmup = calls.slice(0, Math.min(2000, calls.length));
-  const syncSql = "SELECT * FROM retool_sync.sync_user($1, $2, $3, $4, 'continue_page')";
+  // The Continue page's entry point (as the admin, like the upsert it is compared with).
+  const syncSql = `SELECT * FROM ${ENTRY_POINTS.page.name}($1, $2, $3, $4)`;
   const bareSql = `INSERT INTO public.users (retool_user_id, email, first_name, last_name, last_seen_at)
     VALUES ($1, $2, $3, $4, now())
     ON CONFLICT (retool_user_id) DO UPDATE
@@ -95,12 +98,12 @@ async function throughput(conn: PgConnection, o: Options) {
     RETURNING *`;
   const pool = new Pool({ ...pgClientConfig(conn), max: o.concurrency });
   try {
-    await timedRun(pool, "warm-up sync_user", syncSql, warmup, o.concurrency);
+    await timedRun(pool, "warm-up sync_page_user", syncSql, warmup, o.concurrency);
     await timedRun(pool, "warm-up bare upsert", bareSql, warmup, o.concurrency);
     await pool.query("TRUNCATE public.users");
     const bare = await timedRun(pool, "bare INSERT ... ON CONFLICT", bareSql, calls, o.concurrency);
     await pool.query("TRUNCATE public.users");
-    const sync = await timedRun(pool, "retool_sync.sync_user", syncSql, calls, o.concurrency);
+    const sync = await timedRun(pool, ENTRY_POINTS.page.name, syncSql, calls, o.concurrency);
     const rows = (await pool.query("SELECT count(*)::int AS n FROM public.users")).rows[0].n;
     return { calls: calls.length, users: o.users, concurrency: o.concurrency, syncPerSecond: sync, barePerSecond: bare, ratio: sync / bare, rowsAfter: rows };
   } finally {
@@ -121,9 +124,8 @@ async function adoptStall(conn: PgConnection, o: Options) {
     plan: "team",
     database: { host: conn.host, port: conn.port, name: conn.database, adminUser: conn.user, sslmode: "disable" },
     usersTable: { mode: "adopt", schema: "bench", name: "customers", primaryKey: "id", emailColumn: "email" },
-    retoolRole: { name: "retool_bench_adopt" },
+    retoolRoles: { page: { name: "retool_bench_adopt" } },
   });
-  await admin(conn, `CREATE ROLE retool_bench_adopt LOGIN PASSWORD 'bench'`);
 
   let stop = false;
   const samples: { at: number; ms: number }[] = [];
@@ -158,6 +160,7 @@ async function adoptStall(conn: PgConnection, o: Options) {
   const baselineEnd = performance.now();
   const c = new Client(pgClientConfig(conn));
   await c.connect();
+  await createLoginRoles(c, settings, "bench");
   const lockWaits: string[] = [];
   log("Running the adopt-mode migrations under load...");
   const t0 = performance.now();
@@ -184,7 +187,7 @@ async function adoptStall(conn: PgConnection, o: Options) {
 if (require.main === module) {
   const program = newCommand()
     .name("bench:sync")
-    .description("Benchmark sync_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.")
+    .description("Benchmark the Continue page's sync_page_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.")
     .option("--users <n>", "distinct users", wholeNumber(), 5000)
     .option("--calls-per-user <n>", "calls per user (the first creates, the rest update)", wholeNumber(), 10)
     .option("--concurrency <n>", "connections calling at once, for both runs", wholeNumber(), 16)
@@ -204,8 +207,8 @@ if (require.main === module) {
       if (o.json) {
         console.log(JSON.stringify({ throughput: sync, adopt }, null, 2));
       } else {
-        console.log(`sync_user vs bare upsert: ${sync.calls} calls for ${sync.users} users, ${sync.concurrency} connections`);
-        console.log(`  sync_user        ${sync.syncPerSecond.toFixed(0)} calls/s`);
+        console.log(`sync_page_user vs bare upsert: ${sync.calls} calls for ${sync.users} users, ${sync.concurrency} connections`);
+        console.log(`  sync_page_user   ${sync.syncPerSecond.toFixed(0)} calls/s`);
         console.log(`  bare upsert      ${sync.barePerSecond.toFixed(0)} calls/s`);
         console.log(`  ratio            ${sync.ratio.toFixed(2)}   (goal >= 0.70)`);
         console.log(`adopt mode on ${adopt.rows} rows with ${adopt.writers} writers and a reader holding 300 ms transactions`);

@@ -1,13 +1,14 @@
 // npm run reconcile -- [--stack <name>] [--json] [--check] [--apply]
 // Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
-import { Client } from "pg";
+import type { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, UsageError, runMain, newCommand } from "./lib/cli";
+import { EXIT, UsageError, runMain, newCommand, stopOnSignal } from "./lib/cli";
+import { connectDatabase } from "./lib/database";
 import { Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
-import { progress } from "./lib/progress";
+import { Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
-import { BatchSummary, emptyCounts, syncBatch, tallyPage } from "./lib/userBatches";
+import { BatchRunFailed, BatchSummary, emptySummary, syncBatch, tallyPage } from "./lib/userBatches";
 
 /** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
 export const EXIT_DRIFT = 4;
@@ -16,14 +17,19 @@ const PAGE = 100;
 
 async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
   const users = usersToRepair(drift);
-  const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: users.length };
+  const summary = emptySummary();
   const bar = users.length ? progress("repairing", users.length) : undefined;
-  for (let i = 0; i < users.length; i += PAGE) {
-    const chunk = users.slice(i, i + PAGE);
-    tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
-    bar?.increment(chunk.length);
+  try {
+    for (let i = 0; i < users.length; i += PAGE) {
+      const chunk = users.slice(i, i + PAGE);
+      tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
+      bar?.increment(chunk.length);
+    }
+  } catch (e) {
+    throw new BatchRunFailed(summary, e);
+  } finally {
+    bar?.stop();
   }
-  bar?.stop();
   return summary;
 }
 
@@ -32,6 +38,7 @@ const asJson = (d: Drift) => ({
   orphaned: d.orphaned,
   changed: d.changed.map((c) => ({ id: c.user.id, fields: c.fields, database: c.row, retool: { email: c.user.email, first_name: c.user.first_name, last_name: c.user.last_name } })),
   disabled: d.disabled.map((x) => ({ id: x.user.id, email: x.user.email })),
+  unreadable: d.unreadable,
 });
 
 if (require.main === module) {
@@ -48,16 +55,33 @@ if (require.main === module) {
   runMain(async () => {
     if (opts.check && opts.apply) throw new UsageError("--check reports and --apply repairs: pick one.");
     const target = resolveTarget(opts);
-    const api = new RetoolClient(target.retool);
-    const db = new Client(target.database);
-    await db.connect();
+    const stop = stopOnSignal(() => console.error("\nStopping (Ctrl-C again to stop now)."));
+    const api = new RetoolClient({ ...target.retool, signal: stop });
+    const db = await connectDatabase(target.database, target.databaseLabel);
+    const read = async () => {
+      const shown: { bar?: Progress } = {};
+      try {
+        return await readDrift(api, db, (records, total) => {
+          shown.bar ??= progress("reading Retool users", total ?? records);
+          shown.bar.increment(records);
+        });
+      } finally {
+        shown.bar?.stop();
+      }
+    };
     try {
-      const before = await readDrift(api, db);
+      const before = await read();
       let after = before;
       let repaired: BatchSummary | undefined;
       if (opts.apply && driftCount(before.drift) > 0) {
-        repaired = await apply(db, before.drift);
-        after = await readDrift(api, db);
+        try {
+          repaired = await apply(db, before.drift);
+        } catch (e) {
+          if (!(e instanceof BatchRunFailed)) throw e;
+          console.log(formatSummary("Repair failed part way; repaired until then:", e.summary));
+          throw e;
+        }
+        after = await read();
       }
       if (opts.json) {
         console.log(JSON.stringify({ retoolUsers: before.users, linkedRows: before.rows, drift: asJson(before.drift), ...(repaired ? { repaired, remaining: asJson(after.drift) } : {}) }, null, 2));
@@ -70,7 +94,7 @@ if (require.main === module) {
       if (repaired && usersToRepair(after.drift).length > 0) return EXIT_DRIFT;
       return EXIT.ok;
     } finally {
-      await db.end();
+      await db.end().catch(() => undefined);
     }
   });
 }

@@ -2,8 +2,8 @@
 // these; the program writes the same builders' output, so the files are what `pulumi up` does.
 import { StackSettings } from "../config/schema";
 import { CONTINUE_PAGE_ZIP, continuePageZip } from "./retool/continuePage";
-import { RetoolLayout } from "./retool/retoolLayout";
-import { API_RESOURCE_FILE, RESOURCE_FILE, apiResourceFile, databaseResourceFile } from "./retool/resourceFiles";
+import { ResourceKind, RetoolLayout } from "./retool/retoolLayout";
+import { RESOURCE_FILES, resourceFile } from "./retool/resourceFiles";
 import { RetoolResourceRefs, WorkflowBuildContext, syncWorkflowFiles } from "./retool/syncWorkflows";
 import { migrationScript } from "./sql/migration";
 import { allMigrations } from "./sql/migrations";
@@ -22,15 +22,12 @@ export function sqlArtifacts(settings: StackSettings): Artifact[] {
 }
 
 /**
- * The resources the workflows name: by the ids of the ones the program created, else by the ids
- * given in config, else by display name only.
+ * The resources the workflows and the page name: by the ids of the ones the program created, else
+ * by the ids given in config, else by display name only.
  */
-export function resourceRefs(settings: StackSettings, layout: RetoolLayout, created: { databaseId?: string; apiId?: string } = {}): RetoolResourceRefs {
-  const { retool } = settings;
-  return {
-    database: { id: created.databaseId ?? retool.databaseResourceId, displayName: retool.resourceName },
-    ...(layout.usesApi ? { api: { id: created.apiId ?? retool.apiResourceId, displayName: retool.apiResourceName } } : {}),
-  };
+export function resourceRefs(settings: StackSettings, layout: RetoolLayout, createdIds: Partial<Record<ResourceKind, string>> = {}): RetoolResourceRefs {
+  const { resources } = settings.retool;
+  return Object.fromEntries(layout.resources.map((kind) => [kind, { id: createdIds[kind] ?? resources[kind].id, displayName: resources[kind].name }]));
 }
 
 export interface RetoolArtifactsArgs {
@@ -40,12 +37,14 @@ export interface RetoolArtifactsArgs {
   refs?: RetoolResourceRefs;
 }
 
-export function retoolArtifacts({ settings, layout, stack, refs }: RetoolArtifactsArgs): Artifact[] {
-  const ctx: WorkflowBuildContext = { settings, layout, stack, refs: refs ?? resourceRefs(settings, layout) };
-  const artifacts: Artifact[] = [{ path: RESOURCE_FILE, content: json(databaseResourceFile(settings, layout, stack)) }];
-  if (layout.usesApi) artifacts.push({ path: API_RESOURCE_FILE, content: json(apiResourceFile(settings, layout)) });
+export function retoolArtifacts({ settings, layout, stack, refs: given }: RetoolArtifactsArgs): Artifact[] {
+  const refs = given ?? resourceRefs(settings, layout);
+  const ctx: WorkflowBuildContext = { settings, layout, stack, refs };
+  const artifacts: Artifact[] = layout.resources.map((kind) => ({ path: RESOURCE_FILES[kind], content: json(resourceFile(settings, kind, layout, stack)) }));
   for (const w of syncWorkflowFiles(ctx)) artifacts.push({ path: w.path, content: json(w.file) });
-  if (layout.continuePage) artifacts.push({ path: CONTINUE_PAGE_ZIP, content: Buffer.from(continuePageZip(settings)).toString("base64"), encoding: "base64" });
+  if (layout.continuePageApp) {
+    artifacts.push({ path: CONTINUE_PAGE_ZIP, content: Buffer.from(continuePageZip(settings, layout, refs)).toString("base64"), encoding: "base64" });
+  }
   return artifacts;
 }
 

@@ -1,11 +1,12 @@
-// The database side of the sync: the users table, the sync function, and the Retool login role
-// with just enough privilege to call it.
+// The database side of the sync: the users table, the sync functions, and one login role per level
+// of trust the plan uses, each with just enough privilege to call its entry point.
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackSettings } from "../config/schema";
+import { loginRoles } from "../builders/loginRoles";
 import { accessMigrations, tableMigrations } from "../builders/sql/migrations";
-import { SYNC_FUNCTION } from "../builders/sql/syncFunction";
+import { RoleKind, SYNC_FUNCTION } from "../builders/sql/syncApi";
 import { MigrationSet } from "../providers/migrationSet";
 import { MigrationTarget } from "../providers/migrationSetProvider";
 
@@ -16,14 +17,19 @@ export interface UsersDatabaseArgs {
   adminPassword: pulumi.Input<string>;
 }
 
+export interface LoginRole {
+  name: pulumi.Output<string>;
+  /** Secret. */
+  password: pulumi.Output<string>;
+}
+
 export class UsersDatabase extends pulumi.ComponentResource {
   /** schema.table of the users table. */
   readonly usersTable: string;
-  /** What Retool workflows call. */
+  /** The admin's write path (the Retool roles call their own entry points). */
   readonly syncFunction: string;
-  readonly retoolRoleName: pulumi.Output<string>;
-  /** Secret. */
-  readonly retoolRolePassword: pulumi.Output<string>;
+  /** The login roles the plan uses, by trust level. */
+  readonly roles: Partial<Record<RoleKind, LoginRole>> = {};
   readonly tableMigrations: MigrationSet;
   readonly accessMigrations: MigrationSet;
 
@@ -48,22 +54,29 @@ export class UsersDatabase extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const password = new random.RandomPassword(`${name}-retool-role-password`, { length: 40, special: false }, { parent: this });
-
-    const role = new postgresql.Role(
-      `${name}-retool-role`,
-      {
-        name: settings.retoolRole.name,
-        login: true,
-        password: password.result,
-        createDatabase: false,
-        createRole: false,
-        superuser: false,
-        replication: false,
-        bypassRowLevelSecurity: false,
-      },
-      { parent: this, provider: admin },
-    );
+    const roles: postgresql.Role[] = [];
+    for (const spec of loginRoles(settings)) {
+      const password = new random.RandomPassword(`${name}-${spec.kind}-role-password`, { length: 40, special: false }, { parent: this });
+      const role = new postgresql.Role(
+        `${name}-${spec.kind}-role`,
+        {
+          name: spec.name,
+          login: true,
+          password: password.result,
+          connectionLimit: spec.connectionLimit,
+          statementTimeout: spec.statementTimeoutMs,
+          idleInTransactionSessionTimeout: spec.idleInTransactionSessionTimeoutMs,
+          createDatabase: false,
+          createRole: false,
+          superuser: false,
+          replication: false,
+          bypassRowLevelSecurity: false,
+        },
+        { parent: this, provider: admin },
+      );
+      roles.push(role);
+      this.roles[spec.kind] = { name: role.name, password: pulumi.secret(password.result) };
+    }
 
     const target: MigrationTarget = { host: db.host, port: db.port, database: db.name, user: db.adminUser, sslmode: db.sslmode };
 
@@ -75,21 +88,15 @@ export class UsersDatabase extends pulumi.ComponentResource {
       { parent: this, protect: true, retainOnDelete: true },
     );
 
+    // The grants name the roles, so the roles come first.
     this.accessMigrations = new MigrationSet(
       `${name}-sync-access`,
       { setName: "sync-access", target, adminPassword: args.adminPassword, migrations: accessMigrations(settings) },
-      { parent: this, dependsOn: [this.tableMigrations, role], retainOnDelete: true },
+      { parent: this, dependsOn: [this.tableMigrations, ...roles], retainOnDelete: true },
     );
 
     this.usersTable = `${settings.usersTable.schema}.${settings.usersTable.name}`;
     this.syncFunction = SYNC_FUNCTION;
-    this.retoolRoleName = role.name;
-    this.retoolRolePassword = pulumi.secret(password.result);
-    this.registerOutputs({
-      usersTable: this.usersTable,
-      syncFunction: this.syncFunction,
-      retoolRoleName: this.retoolRoleName,
-      retoolRolePassword: this.retoolRolePassword,
-    });
+    this.registerOutputs({ usersTable: this.usersTable, syncFunction: this.syncFunction });
   }
 }

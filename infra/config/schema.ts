@@ -1,12 +1,14 @@
 // The stack settings, as one zod schema. Everything the program and the scripts read from a
-// stack is described here once; secrets are not in it (they stay Pulumi secrets, see secrets.ts).
+// stack is described here once; secrets are not in it (they stay Pulumi secrets: loadStack.ts
+// reads them as such, the scripts from the environment).
 import { z } from "zod";
+import { EMAIL_CHARSETS } from "../builders/sql/emailForm";
 
 export const PROJECT = "retool-user-sync";
 
 export const PLANS = ["free", "team", "business", "enterprise"] as const;
 export type Plan = (typeof PLANS)[number];
-/** Plans whose Retool org has the REST API (see shared reference: retool-api.md §1). */
+/** Plans whose Retool org has the REST API (docs.retool.com, org-users/concepts/retool-api: Business and Enterprise). */
 export const PLANS_WITH_API: readonly Plan[] = ["business", "enterprise"];
 
 export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
@@ -45,10 +47,35 @@ export const usersTableSchema = z
     path: ["schema"],
   });
 
-export const retoolRoleSchema = z.strictObject({
-  name: identifier("name").default("retool_sync_app"),
-  canReadUsers: bool.default(true),
-});
+const roleSchema = (name: string) =>
+  z
+    .strictObject({
+      name: identifier("name").default(name),
+      /** SELECT on the users table's sync columns, for the role's own queries in Retool. */
+      canReadUsers: bool.default(false),
+    })
+    .prefault({});
+
+/**
+ * The login roles Retool connects as, one per level of trust (see README: trust). A stack creates
+ * only the ones its plan uses.
+ */
+export const retoolRolesSchema = z
+  .strictObject({
+    /** The Continue page's: a signed-in user's claim, untrusted rules. */
+    page: roleSchema("retool_sync_page"),
+    /** Retool's own data (events, the API-checked page, the scheduled reconcile): admins' workflows only. */
+    trusted: roleSchema("retool_sync_trusted"),
+    /** Connections each role may hold at once (Retool pools them per resource and environment). */
+    connectionLimit: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** The longest statement either role may run; the scheduled reconcile syncs the whole list in one. */
+    statementTimeoutMs: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  })
+  .prefault({})
+  .refine((r) => r.page.name !== r.trusted.name, {
+    message: "the page and trusted roles must be two roles: trust comes from which one connects",
+    path: ["trusted", "name"],
+  });
 
 // Retool's display names: what admins see in the resource list. Kept plain so that they are
 // also safe file and block names.
@@ -59,8 +86,22 @@ const displayName = (what: string) =>
 
 const uuid = (what: string) => z.string().uuid({ message: `${what} must be a UUID, as Retool shows it in the resource's or workflow's URL` });
 
+/** A Retool resource: its display name, and its id when an admin created it by hand. */
+const resourceSchema = (name: string) =>
+  z
+    .strictObject({
+      name: displayName("name").default(name),
+      /** The resource's UUID, when an admin made it by hand, so rendered workflows and the page point at it. */
+      id: uuid("id").optional(),
+    })
+    .prefault({});
+
 // Five cron fields; Retool schedules workflows with standard cron syntax.
 const CRON = /^(\S+\s+){4}\S+$/;
+
+/** How a business stack checks the Continue page's data (see README: trust). */
+export const CONTINUE_PAGE_CHECKS = ["retool-api", "current-user"] as const;
+export type ContinuePageCheck = (typeof CONTINUE_PAGE_CHECKS)[number];
 
 export const retoolSchema = z.strictObject({
   /** https://<org>.retool.com or a self-hosted origin, without /api/v2. */
@@ -70,18 +111,23 @@ export const retoolSchema = z.strictObject({
     .refine((u) => /^https?:\/\//.test(u) && !/\/api(\/v2)?\/?$/.test(u), { message: "url must be the Retool origin (https://acme.retool.com), without /api/v2" })
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
-  /** Retool environments the resource is configured in (names as in Settings > Environments). */
+  /** Retool environments the resources are configured in (names as in Settings > Environments). */
   environments: z.array(z.string().min(1)).min(1, { message: "environments needs at least one Retool environment name" }).default(["production"]),
   /** The database host as Retool reaches it, when it differs from database.host (e.g. a public endpoint). */
   databaseHost: z.string().min(1).optional(),
   databasePort: port.optional(),
-  resourceName: displayName("resourceName").default("retool-user-sync"),
-  apiResourceName: displayName("apiResourceName").default("retool-user-sync-api"),
+  /** The Retool resources: one per database role, and Retool's own API. */
+  resources: z
+    .strictObject({
+      page: resourceSchema("retool-user-sync-page"),
+      trusted: resourceSchema("retool-user-sync-trusted"),
+      api: resourceSchema("retool-user-sync-api"),
+    })
+    .prefault({}),
+  /** business: retool-api (default) checks the page's claim against Retool's API; current-user syncs from a query on current_user. */
+  continuePageCheck: z.enum(CONTINUE_PAGE_CHECKS).optional(),
   /** Where the Continue page sends users once their row exists: a Retool app path or URL. */
   homeAppUrl: z.string().min(1).default("/"),
-  /** UUIDs of resources an admin created by hand, so rendered workflows point at them. */
-  databaseResourceId: uuid("databaseResourceId").optional(),
-  apiResourceId: uuid("apiResourceId").optional(),
   /** UUID of the imported Continue page workflow, so the page's query points at it. */
   continuePageWorkflowId: uuid("continuePageWorkflowId").optional(),
   /** The Retool release the workflow files claim to come from (templateData's version). */
@@ -93,37 +139,43 @@ export const retoolSchema = z.strictObject({
   reconcileSchedule: z.string().regex(CRON, { message: "reconcileSchedule must be five cron fields, e.g. \"0 * * * *\" for hourly" }).optional(),
 });
 
-export const RETOOL_DEFAULTS = retoolSchema.parse({});
-
 /** Keys under the project namespace, without the "retool-user-sync:" prefix. */
-export const stackSettingsSchema = z.strictObject({
-  plan: z.enum(PLANS),
-  database: databaseSchema,
-  usersTable: usersTableSchema.default({
-    mode: "create",
-    schema: "public",
-    name: "users",
-    primaryKey: "id",
-    emailColumn: "email",
-  }),
-  linkByEmail: bool.default(true),
-  linkByEmailFromContinuePage: bool.default(false),
-  retoolRole: retoolRoleSchema.default({ name: "retool_sync_app", canReadUsers: true }),
-  retool: retoolSchema.default(RETOOL_DEFAULTS),
-})
-  .refine((s) => s.plan !== "enterprise" || s.retool.url !== undefined, {
-    message: "the enterprise plan's User Created workflow looks users up in Retool's API, so retool.url is required (e.g. https://acme.retool.com)",
-    path: ["retool", "url"],
+export const stackSettingsSchema = z
+  .strictObject({
+    plan: z.enum(PLANS),
+    database: databaseSchema,
+    usersTable: usersTableSchema.prefault({}),
+    linkByEmail: bool.default(true),
+    linkByEmailFromContinuePage: bool.default(false),
+    /** Which addresses are accepted (see infra/builders/sql/emailForm.ts and README: emails). */
+    emailCharacters: z.enum(EMAIL_CHARSETS).default("ascii"),
+    retoolRoles: retoolRolesSchema,
+    retool: retoolSchema.prefault({}),
   })
-  .refine((s) => s.retool.reconcileSchedule === undefined || PLANS_WITH_API.includes(s.plan), {
-    message: "the scheduled reconcile reads Retool's REST API, which only the business and enterprise plans have; remove retool.reconcileSchedule",
-    path: ["retool", "reconcileSchedule"],
+  .superRefine((s, ctx) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    const needsApi = "looks users up in Retool's REST API, so retool.url is required (e.g. https://acme.retool.com)";
+    if (s.plan === "enterprise" && !s.retool.url) problem(["retool", "url"], `the enterprise plan's User Created workflow ${needsApi}`);
+    if (s.retool.continuePageCheck !== undefined && s.plan !== "business") {
+      problem(["retool", "continuePageCheck"], `only the business plan chooses how the Continue page is checked (free and team have no check to make, enterprise has no page); remove it`);
+    }
+    if (s.plan === "business" && (s.retool.continuePageCheck ?? "retool-api") === "retool-api" && !s.retool.url) {
+      problem(
+        ["retool", "url"],
+        "business checks the Continue page's claim against Retool's REST API (retool.continuePageCheck: retool-api, the default), so retool.url is required (e.g. https://acme.retool.com); or set retool.continuePageCheck: current-user",
+      );
+    }
+    if (s.retool.reconcileSchedule !== undefined) {
+      if (!PLANS_WITH_API.includes(s.plan)) {
+        problem(["retool", "reconcileSchedule"], "the scheduled reconcile reads Retool's REST API, which only the business and enterprise plans have; remove retool.reconcileSchedule");
+      } else if (!s.retool.url) problem(["retool", "url"], `the scheduled reconcile ${needsApi}`);
+    }
   });
 
 export type StackSettings = z.infer<typeof stackSettingsSchema>;
 export type DatabaseSettings = StackSettings["database"];
 export type UsersTableSettings = StackSettings["usersTable"];
-export type RetoolRoleSettings = StackSettings["retoolRole"];
+export type RetoolRolesSettings = StackSettings["retoolRoles"];
 export type RetoolSettings = StackSettings["retool"];
 
 /** Secret keys: read only through Pulumi secrets (or, in scripts, the environment). */
@@ -131,6 +183,7 @@ export const SECRET_KEYS = ["databaseAdminPassword", "retoolApiToken", "retoolUs
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /**
  * Secrets every stack needs. The Retool tokens are optional: without retoolApiToken the Retool
- * side is written to files for an admin; retoolUsersReadToken is checked in retoolSetup.ts.
+ * side is written to files for an admin; when retoolUsersReadToken is needed is decided by
+ * requiredSecrets (stackSettings.ts).
  */
 export const REQUIRED_SECRET_KEYS: readonly SecretKey[] = ["databaseAdminPassword"];

@@ -1,6 +1,7 @@
 // Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
 // the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
 import { z } from "zod";
+import { syncPaths } from "../builders/syncPaths";
 import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, SecretKey, StackSettings, stackSettingsSchema } from "./schema";
 
 /** Where the settings came from, so an error can say which file to fix. */
@@ -54,14 +55,27 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return cursor;
 }
 
+/** Keys of earlier releases, and where their settings went. */
+const RENAMED: Record<string, string> = {
+  retoolRole: "retoolRoles.page and retoolRoles.trusted (one role per level of trust; README: the Retool roles)",
+  "retool.resourceName": "retool.resources.page.name and retool.resources.trusted.name",
+  "retool.apiResourceName": "retool.resources.api.name",
+  "retool.databaseResourceId": "retool.resources.page.id or retool.resources.trusted.id",
+  "retool.apiResourceId": "retool.resources.api.id",
+};
+
 function problemsOf(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const key = PREFIX + issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      const where = issue.path.length ? `${key}.` : PREFIX;
-      return `${issue.keys.map((k) => where + k).join(", ")}: unknown key (check the spelling against the config reference in README.md)`;
+      const where = issue.path.length ? `${issue.path.join(".")}.` : "";
+      return issue.keys.map((k) =>
+        RENAMED[where + k]
+          ? `${PREFIX}${where}${k}: replaced by ${RENAMED[where + k]}; move the setting there`
+          : `${PREFIX}${where}${k}: unknown key (check the spelling against the config reference in README.md)`,
+      );
     }
-    return `${key}: got ${describe(valueAt(input, issue.path))}; ${issue.message}`;
+    return [`${key}: got ${describe(valueAt(input, issue.path))}; ${issue.message}`];
   });
 }
 
@@ -75,14 +89,16 @@ export interface ParsedStackConfig {
 
 /** Secrets that depend on other settings: the Retool tokens only make sense with an API to call. */
 function retoolSecretProblems(settings: StackSettings, present: string[], stack: string): string[] {
-  const has = (k: SecretKey) => present.includes(k);
   const problems: string[] = [];
   for (const key of ["retoolApiToken", "retoolUsersReadToken"] as const) {
-    if (!has(key)) continue;
+    if (!present.includes(key)) continue;
+    const remove = `remove it: \`pulumi config rm ${key} --stack ${stack}\``;
     if (!PLANS_WITH_API.includes(settings.plan)) {
-      problems.push(`${PREFIX}${key}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); remove it: \`pulumi config rm ${key} --stack ${stack}\``);
+      problems.push(`${PREFIX}${key}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); ${remove}`);
     } else if (!settings.retool.url) {
       problems.push(`${PREFIX}${key}: is set, but ${PREFIX}retool.url is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
+    } else if (key === "retoolUsersReadToken" && !syncPaths(settings).usesApi) {
+      problems.push(`${PREFIX}${key}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`);
     }
   }
   return problems;
@@ -90,12 +106,12 @@ function retoolSecretProblems(settings: StackSettings, present: string[], stack:
 
 /**
  * The secrets `pulumi up` needs for these settings. With retoolApiToken the program creates the
- * Retool resources itself, so on enterprise it also needs the users:read token that the User
- * Created workflow's API resource carries (without it, an admin pastes that token in by hand).
+ * Retool resources itself, so when a workflow reads Retool's API it also needs the users:read
+ * token that the API resource carries (unless an admin made that resource: retool.resources.api.id).
  */
 export function requiredSecrets(settings: StackSettings, present: string[]): SecretKey[] {
   const required: SecretKey[] = [...REQUIRED_SECRET_KEYS];
-  if (settings.plan === "enterprise" && present.includes("retoolApiToken")) required.push("retoolUsersReadToken");
+  if (present.includes("retoolApiToken") && syncPaths(settings).usesApi && !settings.retool.resources.api.id) required.push("retoolUsersReadToken");
   return required;
 }
 

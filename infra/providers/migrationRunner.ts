@@ -10,7 +10,11 @@ export class MigrationError extends Error {
     readonly pgCode: string | undefined,
     detail: string,
   ) {
-    super(`Migration ${migrationId} failed and was rolled back: ${detail}`);
+    const message = `Migration ${migrationId} failed and was rolled back: ${detail}`;
+    super(message);
+    // Set again: in a dynamic provider, Pulumi's closure serializer turns super() into
+    // Error.call(this, ...), which sets no message on `this`.
+    this.message = message;
     this.name = "MigrationError";
   }
 }

@@ -1,5 +1,5 @@
 // How the program and the scripts connect to the team's Postgres as the admin user.
-import type { ClientConfig } from "pg";
+import type { Client, ClientConfig } from "pg";
 
 export interface PgConnection {
   host: string;
@@ -36,4 +36,21 @@ export function pgClientConfig(c: PgConnection): ClientConfig {
 /** host:port/database as user, for messages: never the password. */
 export function describeConnection(c: Pick<PgConnection, "host" | "port" | "database" | "user">): string {
   return `${c.user}@${c.host}:${c.port}/${c.database}`;
+}
+
+/**
+ * Runs work inside BEGIN ... COMMIT (or ROLLBACK, for a dry run); any error rolls back and is
+ * passed on as it was.
+ */
+export async function withTransaction<T>(client: Pick<Client, "query">, work: () => Promise<T>, { rollback = false }: { rollback?: boolean } = {}): Promise<T> {
+  await client.query("BEGIN");
+  let result: T;
+  try {
+    result = await work();
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+  await client.query(rollback ? "ROLLBACK" : "COMMIT");
+  return result;
 }

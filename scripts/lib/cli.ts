@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../../infra/config/stackSettings";
+import { RetoolStopped } from "../../infra/providers/retool/retoolClient";
 
 /** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
 export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
@@ -12,6 +13,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, interrupted: 1
 export class UsageError extends Error {}
 
 export function exitCodeFor(e: unknown): number {
+  if (e instanceof RetoolStopped) return EXIT.interrupted;
   return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failed;
 }
 

@@ -1,7 +1,8 @@
 // Reconcile's comparison: Retool's users against the table's linked rows, per category.
 import type { Client } from "pg";
-import { SNAPSHOT_FUNCTION } from "../../infra/builders/sql/batchSync";
-import { RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
+import { storedEmail } from "../../infra/builders/sql/emailForm";
+import { SNAPSHOT_FUNCTION } from "../../infra/builders/sql/syncApi";
+import { RejectedUser, RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
 
 export interface TableRow {
   retool_user_id: string;
@@ -20,14 +21,16 @@ export interface Drift {
   changed: { user: RetoolUser; row: TableRow; fields: string[] }[];
   /** Disabled in Retool, active in the table. */
   disabled: { user: RetoolUser; row: TableRow }[];
+  /** Records of Retool's list that could not be read as users (retoolUsers.ts says why). */
+  unreadable: RejectedUser[];
 }
 
 const norm = (s: string | null | undefined) => (s ?? "").trim();
 
-export function findDrift(users: RetoolUser[], rows: TableRow[]): Drift {
+export function findDrift(users: RetoolUser[], rows: TableRow[], unreadable: RejectedUser[] = []): Drift {
   const byId = new Map(rows.map((r) => [r.retool_user_id, r]));
-  const ids = new Set(users.map((u) => u.id));
-  const drift: Drift = { missing: [], orphaned: rows.filter((r) => !ids.has(r.retool_user_id)), changed: [], disabled: [] };
+  const ids = new Set([...users.map((u) => u.id), ...unreadable.map((u) => u.retoolUserId)]);
+  const drift: Drift = { missing: [], orphaned: rows.filter((r) => !ids.has(r.retool_user_id)), changed: [], disabled: [], unreadable };
   for (const user of users) {
     const row = byId.get(user.id);
     if (!row) {
@@ -35,7 +38,8 @@ export function findDrift(users: RetoolUser[], rows: TableRow[]): Drift {
       continue;
     }
     const fields: string[] = [];
-    if (norm(user.email).toLowerCase() !== norm(row.email).toLowerCase() || norm(user.email) !== norm(row.email)) fields.push("email");
+    // The address as the sync rules would store it: any difference is a change they would make.
+    if (storedEmail(user.email) !== storedEmail(row.email ?? "")) fields.push("email");
     // A name Retool does not have is not a change: the sync rules keep the row's name then.
     if (user.first_name && norm(user.first_name) !== norm(row.first_name)) fields.push("first_name");
     if (user.last_name && norm(user.last_name) !== norm(row.last_name)) fields.push("last_name");
@@ -45,7 +49,7 @@ export function findDrift(users: RetoolUser[], rows: TableRow[]): Drift {
   return drift;
 }
 
-export const driftCount = (d: Drift) => d.missing.length + d.orphaned.length + d.changed.length + d.disabled.length;
+export const driftCount = (d: Drift) => d.missing.length + d.orphaned.length + d.changed.length + d.disabled.length + d.unreadable.length;
 
 /** Users apply would send through the sync rules: everything but orphans. */
 export function usersToRepair(d: Drift): RetoolUser[] {
@@ -54,14 +58,17 @@ export function usersToRepair(d: Drift): RetoolUser[] {
   return [...seen.values()];
 }
 
-export async function readDrift(api: RetoolClient, db: Client, onPage?: (n: number, total?: number) => void): Promise<{ drift: Drift; users: number; rows: number }> {
+/** Reads every Retool user and the table's linked rows; onPage hears of each page as it comes. */
+export async function readDrift(api: RetoolClient, db: Client, onPage?: (records: number, total?: number) => void): Promise<{ drift: Drift; users: number; rows: number }> {
   const users: RetoolUser[] = [];
+  const unreadable: RejectedUser[] = [];
   for await (const page of api.userPages()) {
     users.push(...page.users);
-    onPage?.(page.users.length, page.total);
+    unreadable.push(...page.rejected);
+    onPage?.(page.records, page.total);
   }
   const rows = (await db.query<TableRow>(`SELECT * FROM ${SNAPSHOT_FUNCTION}()`)).rows;
-  return { drift: findDrift(users, rows), users: users.length, rows: rows.length };
+  return { drift: findDrift(users, rows, unreadable), users: users.length + unreadable.length, rows: rows.length };
 }
 
 export function formatDrift(d: Drift): string {
@@ -75,8 +82,9 @@ export function formatDrift(d: Drift): string {
   section("In the database, not in Retool", d.orphaned.map((r) => `${r.retool_user_id}  ${r.email}`));
   section(
     "Changed in Retool",
-    d.changed.map((c) => `${c.user.id}  ${c.fields.map((f) => `${f}: ${JSON.stringify(c.row[f as keyof TableRow])} -> ${JSON.stringify(c.user[f])}`).join(", ")}`),
+    d.changed.map((c) => `${c.user.id}  ${c.fields.map((f) => `${f}: ${JSON.stringify(c.row[f as keyof TableRow])} -> ${JSON.stringify(c.user[f as keyof RetoolUser])}`).join(", ")}`),
   );
   section("Disabled in Retool, active in the database", d.disabled.map((x) => `${x.user.id}  ${x.user.email}`));
+  section("In Retool, but not readable as a user", d.unreadable.map((x) => `${x.retoolUserId}  ${x.error}`));
   return lines.join("\n");
 }

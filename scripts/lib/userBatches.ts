@@ -1,32 +1,25 @@
 // Backfill's engine: Retool's users a page at a time into retool_sync.sync_users, one database
 // round trip and one transaction per page, with the page's progress saved in that transaction.
 import type { Client } from "pg";
-import { BATCH_FUNCTION, BatchSource, PROGRESS_TABLE } from "../../infra/builders/sql/batchSync";
-import { OUTCOMES } from "../../infra/builders/sql/syncFunction";
+import { BATCH_OUTCOMES, BatchSource } from "../../infra/builders/sql/batchSync";
+import { BATCH_FUNCTION, PROGRESS_TABLE } from "../../infra/builders/sql/syncApi";
 import { RetoolApiError } from "../../infra/providers/retool/retoolApiError";
-import { RetoolClient, RetoolUser, UsersPage } from "../../infra/providers/retool/retoolClient";
+import { RejectedUser, RetoolClient, RetoolStopped, RetoolUser, UsersPage } from "../../infra/providers/retool/retoolClient";
+import { withTransaction } from "../../infra/providers/pgConnection";
 
-export type BatchOutcome = (typeof OUTCOMES)[number] | "failed";
+export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 export interface BatchRow {
   retool_user_id: string;
   outcome: BatchOutcome;
   error: string | null;
 }
 
-/** Only the fields the sync rules read: the rest of a Retool user stays out of the database call. */
-const slim = (u: RetoolUser) => ({ id: u.id, email: u.email, first_name: u.first_name, last_name: u.last_name, active: u.active });
-
-export async function syncBatch(
-  db: Client,
-  users: RetoolUser[],
-  source: BatchSource,
-  progress?: { runKey: string; next?: string },
-): Promise<BatchRow[]> {
+export async function syncBatch(db: Client, users: RetoolUser[], source: BatchSource, progress?: { runKey: string; next?: string }): Promise<BatchRow[]> {
   // Named, so Postgres parses and plans the call once per connection, not once per page.
   const r = await db.query<BatchRow>({
     name: "retool-user-sync:sync_users",
     text: `SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5)`,
-    values: [JSON.stringify(users.map(slim)), source, progress?.runKey ?? null, progress?.next ?? null, progress ? !progress.next : false],
+    values: [JSON.stringify(users), source, progress?.runKey ?? null, progress?.next ?? null, progress ? !progress.next : false],
   });
   return r.rows;
 }
@@ -38,20 +31,36 @@ export interface BatchSummary {
   users: number;
   /** Set when this run picked up an interrupted one. */
   resumed?: { pages: number };
-  /** Set when `stop` ended the run early, after a whole page: a rerun resumes from there. */
+  /** Set when `stop` ended the run early: a rerun resumes after the last committed page. */
   stopped?: boolean;
 }
 
-export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntries([...OUTCOMES, "failed"].map((o) => [o, 0])) as Record<BatchOutcome, number>;
+export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntries(BATCH_OUTCOMES.map((o) => [o, 0])) as Record<BatchOutcome, number>;
+
+export const emptySummary = (): BatchSummary => ({ counts: emptyCounts(), failures: [], pages: 0, users: 0 });
 
 /** Adds one page's outcomes to a summary: each counted, each failure kept with the user's email. */
-export function tallyPage(summary: BatchSummary, users: RetoolUser[], rows: BatchRow[]): void {
+export function tallyPage(summary: BatchSummary, users: RetoolUser[], rows: BatchRow[], rejected: RejectedUser[] = []): void {
   const emails = new Map(users.map((u) => [u.id, u.email]));
   for (const row of rows) {
     summary.counts[row.outcome] += 1;
     if (row.outcome === "failed") summary.failures.push({ retoolUserId: row.retool_user_id, email: emails.get(row.retool_user_id), error: row.error ?? "" });
   }
+  summary.counts.failed += rejected.length;
+  summary.failures.push(...rejected);
+  summary.users += users.length + rejected.length;
   summary.pages += 1;
+}
+
+/** The run failed part way: what was done until then comes with it. */
+export class BatchRunFailed extends Error {
+  constructor(
+    readonly summary: BatchSummary,
+    readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "BatchRunFailed";
+  }
 }
 
 export interface BackfillOptions {
@@ -64,7 +73,7 @@ export interface BackfillOptions {
   restart?: boolean;
   onPage?: (page: UsersPage, rows: BatchRow[]) => void;
   log?: (line: string) => void;
-  /** Aborted (Ctrl-C), the run ends after the page in hand is committed. */
+  /** Aborted (Ctrl-C), the run ends after the database call in hand; a Retool call in flight is abandoned. */
   stop?: AbortSignal;
 }
 
@@ -74,18 +83,19 @@ async function savedProgress(db: Client, runKey: string): Promise<{ cursor: stri
   return row && !row.finished ? { cursor: row.next_cursor, pages: row.pages, counts: row.counts } : undefined;
 }
 
-/** Runs work in a transaction that is always rolled back: a dry run's page changes nothing. */
-async function rolledBack<T>(db: Client, work: () => Promise<T>): Promise<T> {
-  await db.query("BEGIN");
+/** Every Retool user into the table (source backfill); throws BatchRunFailed with the summary so far. */
+export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
+  const summary = emptySummary();
   try {
-    return await work();
-  } finally {
-    await db.query("ROLLBACK").catch(() => undefined);
+    await backfillPages(o, summary);
+  } catch (e) {
+    if (e instanceof RetoolStopped) summary.stopped = true;
+    else throw new BatchRunFailed(summary, e);
   }
+  return summary;
 }
 
-export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
-  const summary: BatchSummary = { counts: emptyCounts(), failures: [], pages: 0, users: 0 };
+async function backfillPages(o: BackfillOptions, summary: BatchSummary): Promise<void> {
   let from: string | undefined;
   const clearProgress = () => o.db.query(`DELETE FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [o.runKey]);
   if (!o.dryRun) {
@@ -117,15 +127,13 @@ export async function backfill(o: BackfillOptions): Promise<BatchSummary> {
     // A page is one statement: one round trip, and its own transaction, which also saves the
     // page's progress. No BEGIN and COMMIT around it: each would be a round trip of its own.
     const rows = o.dryRun
-      ? await rolledBack(o.db, () => syncBatch(o.db, page.users, "backfill"))
+      ? await withTransaction(o.db, () => syncBatch(o.db, page.users, "backfill"), { rollback: true })
       : await syncBatch(o.db, page.users, "backfill", { runKey: o.runKey, next: page.next });
-    tallyPage(summary, page.users, rows);
-    summary.users += page.users.length;
+    tallyPage(summary, page.users, rows, page.rejected);
     o.onPage?.(page, rows);
     if (o.stop?.aborted && page.next) {
       summary.stopped = true;
-      break;
+      return;
     }
   }
-  return summary;
 }

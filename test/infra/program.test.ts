@@ -1,110 +1,135 @@
 // The program under Pulumi's mocks: what it registers per plan, what it protects, what it keeps secret.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { PLANS } from "../../infra/config/schema";
+import { loginRoles } from "../../infra/builders/loginRoles";
 import { retoolUserSync } from "../../infra/program";
 import { PROJECT, Registration, settle, startMocks, valueOf } from "../support/pulumiMocks";
+import { settingsFor } from "../support/settings";
 
 const ADMIN_PASSWORD = "admin-password-must-stay-secret";
-
-function stackConfig(plan: string, extra: Record<string, unknown> = {}) {
-  return {
-    [`${PROJECT}:plan`]: plan,
-    [`${PROJECT}:database`]: { host: "db.internal", port: 5432, name: "app", adminUser: "admin", sslmode: "require" },
-    [`${PROJECT}:databaseAdminPassword`]: ADMIN_PASSWORD,
-    ...(plan === "enterprise" ? { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } } : {}),
-    ...extra,
-  };
-}
-
 const API_TOKEN = "rtk_manage_must_stay_secret";
 const READ_TOKEN = "rtk_users_read_must_stay_secret";
+/** What the mocked RandomPassword returns: the roles' passwords. */
+const ROLE_PASSWORD = "generated-role-password";
+const SECRETS = [ADMIN_PASSWORD, API_TOKEN, READ_TOKEN, ROLE_PASSWORD];
 const SECRET_KEYS = [`${PROJECT}:databaseAdminPassword`, `${PROJECT}:retoolApiToken`, `${PROJECT}:retoolUsersReadToken`];
+/** How the engine marks a secret value in a registration's inputs. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-async function runProgram(config: Record<string, unknown>): Promise<{ outputs: Record<string, any>; registrations: Registration[] }> {
-  const registrations = await startMocks(config, SECRET_KEYS.filter((k) => k in config));
-  const outputs = retoolUserSync();
-  await settle();
-  return { outputs, registrations };
+const DATABASE = { host: "db.internal", port: 5432, name: "app", adminUser: "admin", sslmode: "require" };
+
+function stackConfig(plan: string, extra: Record<string, unknown> = {}) {
+  return { [`${PROJECT}:plan`]: plan, [`${PROJECT}:database`]: DATABASE, [`${PROJECT}:databaseAdminPassword`]: ADMIN_PASSWORD, ...extra };
 }
 
-const DATABASE_SIDE = [
+type Run = { outputs?: Record<string, any>; error?: Error; registrations: Registration[] };
+
+async function runProgram(config: Record<string, unknown>): Promise<Run> {
+  const registrations = await startMocks(config, SECRET_KEYS.filter((k) => k in config));
+  try {
+    const outputs = retoolUserSync();
+    await settle();
+    return { outputs, registrations };
+  } catch (e) {
+    await settle();
+    return { error: e as Error, registrations };
+  }
+}
+
+const url = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } };
+const currentUser = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com", continuePageCheck: "current-user" } };
+const token = { [`${PROJECT}:retoolApiToken`]: API_TOKEN };
+const readToken = { [`${PROJECT}:retoolUsersReadToken`]: READ_TOKEN };
+
+const COMMON = [
   "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-sync-access",
   "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-users-table",
   "pulumi:providers:postgresql users-admin",
-  "postgresql:index/role:Role users-retool-role",
-  "random:index/randomPassword:RandomPassword users-retool-role-password",
   "retool-user-sync:index:UsersDatabase users",
+  "retool-user-sync:index:RetoolSync retool",
+  "pulumi-nodejs:dynamic/retool-user-sync:RenderedFiles retool-files",
 ];
-const RETOOL_SIDE = ["retool-user-sync:index:RetoolSync retool", "pulumi-nodejs:dynamic/retool-user-sync:RenderedFiles retool-files"];
-const DATABASE_RESOURCE = "pulumi-nodejs:dynamic/retool-user-sync:RetoolResource retool-database";
-const API_RESOURCE = "pulumi-nodejs:dynamic/retool-user-sync:RetoolResource retool-api";
+const role = (kind: string) => [`postgresql:index/role:Role users-${kind}-role`, `random:index/randomPassword:RandomPassword users-${kind}-role-password`];
+const retoolResource = (kind: string) => `pulumi-nodejs:dynamic/retool-user-sync:RetoolResource retool-${kind}`;
+const EVENTS = ["workflow-retool-event-login-attempted.json", "workflow-retool-event-user-created.json"];
 
-const url = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } };
-const token = { ...url, [`${PROJECT}:retoolApiToken`]: API_TOKEN };
-const tokens = { ...token, [`${PROJECT}:retoolUsersReadToken`]: READ_TOKEN };
-
-// Plan, extra config, the Retool resources created through the API, the workflow files.
-const GRAPHS: [string, string, Record<string, unknown>, string[], string[]][] = [
-  ["free", "no token", {}, [], ["workflow-continue-page.json"]],
-  ["team", "no token", {}, [], ["workflow-continue-page.json"]],
-  ["business", "no token", {}, [], ["workflow-continue-page.json"]],
-  ["business", "a management token", token, [DATABASE_RESOURCE], ["workflow-continue-page.json"]],
-  ["business", "both tokens", tokens, [DATABASE_RESOURCE, API_RESOURCE], ["workflow-continue-page.json"]],
-  ["enterprise", "no token", url, [], ["workflow-retool-event-login-attempted.json", "workflow-retool-event-user-created.json"]],
-  ["enterprise", "both tokens", tokens, [DATABASE_RESOURCE, API_RESOURCE], ["workflow-retool-event-login-attempted.json", "workflow-retool-event-user-created.json"]],
+// Plan, what the stack sets, its roles, the Retool resources created through the API, the workflow files.
+const GRAPHS: [string, string, Record<string, unknown>, string[], string[], string[]][] = [
+  ["free", "no token", {}, ["page"], [], ["workflow-continue-page.json"]],
+  ["team", "no token", {}, ["page"], [], ["workflow-continue-page.json"]],
+  ["business", "no token", url, ["trusted"], [], ["workflow-continue-page.json"]],
+  ["business", "both tokens", { ...url, ...token, ...readToken }, ["trusted"], ["trusted", "api"], ["workflow-continue-page.json"]],
+  ["business", "the current-user page and a management token", { ...currentUser, ...token }, ["page"], ["page"], []],
+  ["enterprise", "no token", url, ["trusted"], [], EVENTS],
+  ["enterprise", "both tokens", { ...url, ...token, ...readToken }, ["trusted"], ["trusted", "api"], EVENTS],
 ];
 
-describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, retoolResources, workflows) => {
-  it("registers the database side, the Retool side and only the Retool resources the tokens allow", async () => {
+describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, roles, created, workflows) => {
+  it("registers one role per level of trust the plan uses, and only the Retool resources the tokens allow", async () => {
     const { registrations, outputs } = await runProgram(stackConfig(plan, extra));
-    expect(registrations.map((r) => `${r.type} ${r.name}`).sort()).toEqual([...DATABASE_SIDE, ...RETOOL_SIDE, ...retoolResources].sort());
-    expect(Object.keys(await valueOf(outputs.retoolWorkflows)).sort()).toEqual(workflows);
-    const files = (await valueOf(outputs.artifacts)) as string[];
-    expect(files).toEqual(expect.arrayContaining(["retool-resource.json", "sql/004_sync_function.sql", ...workflows]));
+    expect(registrations.map((r) => `${r.type} ${r.name}`).sort()).toEqual([...COMMON, ...roles.flatMap(role), ...created.map(retoolResource)].sort());
+    expect(Object.keys(await valueOf(outputs!.retoolWorkflows)).sort()).toEqual(workflows);
+    const files = (await valueOf(outputs!.artifacts)) as string[];
+    expect(files).toEqual(expect.arrayContaining(["sql/004_sync_function.sql", ...roles.map((k) => `retool-resource-${k}.json`), ...workflows]));
     expect(files.includes("continue-page.zip")).toBe(plan !== "enterprise");
-    expect(await valueOf(outputs.retoolManagedBy)).toBe(retoolResources.length ? "retool-api" : "hand");
+    expect(await valueOf(outputs!.retoolManagedBy)).toBe(created.length ? "retool-api" : "hand");
+    expect(await valueOf(outputs!.retoolRoles)).toEqual({ page: roles.includes("page") ? "retool_sync_page" : undefined, trusted: roles.includes("trusted") ? "retool_sync_trusted" : undefined });
   });
 
-  it("keeps every token and password out of plain outputs and files", async () => {
+  it("keeps every token and password out of plain outputs and files, and secret where it is an output", async () => {
     const { outputs, registrations } = await runProgram(stackConfig(plan, extra));
-    for (const [key, value] of Object.entries(outputs)) {
-      if (key === "retoolRolePassword") continue;
-      const text = JSON.stringify(await valueOf(value));
-      for (const secret of [ADMIN_PASSWORD, API_TOKEN, READ_TOKEN, "generated-role-password"]) expect(text ?? "").not.toContain(secret);
+    for (const [key, value] of Object.entries(outputs!)) {
+      if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) continue;
+      const text = JSON.stringify(await valueOf(value)) ?? "";
+      for (const secret of SECRETS) expect(text, key).not.toContain(secret);
     }
-    const files = registrations.find((r) => r.name === "retool-files")!;
-    for (const secret of [ADMIN_PASSWORD, API_TOKEN, READ_TOKEN, "generated-role-password"]) expect(JSON.stringify(files.inputs)).not.toContain(secret);
+    for (const kind of roles) {
+      const password = outputs![`${kind}RolePassword`];
+      expect(await pulumi.isSecret(password)).toBe(true);
+      expect(await valueOf(password)).toBe(ROLE_PASSWORD);
+    }
+    // The files pulumi up writes are RenderedFiles' inputs.
+    const files = JSON.stringify(registrations.find((r) => r.name === "retool-files")!.inputs);
+    for (const secret of SECRETS) expect(files).not.toContain(secret);
     for (const r of registrations.filter((x) => x.type.endsWith(":RetoolResource"))) {
       expect(r.additionalSecretOutputs).toEqual(expect.arrayContaining(["apiToken", "secret"]));
-      expect(JSON.stringify(r.inputs.apiToken)).toContain("1b47061264138c4ac30d75fd1eb44270");
-      expect(JSON.stringify(r.inputs.secret)).toContain("1b47061264138c4ac30d75fd1eb44270");
+      expect(JSON.stringify(r.inputs.apiToken)).toContain(SECRET_SIG);
+      expect(JSON.stringify(r.inputs.secret)).toContain(SECRET_SIG);
     }
   });
 });
 
 describe("the program's Retool side", () => {
-  it("points the workflows at the resources it created", async () => {
-    const { outputs } = await runProgram(stackConfig("enterprise", tokens));
-    const workflow = (await valueOf(outputs.retoolWorkflows))["workflow-retool-event-user-created.json"] as { blockData: { pluginId: string; resourceName: string }[] };
+  it("points the workflows at the resources it created, each at the one its role fits", async () => {
+    const { outputs } = await runProgram(stackConfig("enterprise", { ...url, ...token, ...readToken }));
+    const workflow = (await valueOf(outputs!.retoolWorkflows))["workflow-retool-event-user-created.json"] as { blockData: { pluginId: string; resourceName: string }[] };
     const byBlock = Object.fromEntries(workflow.blockData.map((b) => [b.pluginId, b.resourceName]));
-    expect(byBlock.syncUser).toBe(await valueOf(outputs.retoolResourceId));
-    expect(byBlock.lookupUser).toBe(await valueOf(outputs.retoolApiResourceId));
-    expect(byBlock.syncUser).toBe("retool-database-uuid");
+    const ids = await valueOf(outputs!.retoolResourceIds);
+    expect(byBlock).toMatchObject({ syncUser: "retool-trusted-uuid", lookupUser: "retool-api-uuid" });
+    expect(ids).toEqual({ trusted: "retool-trusted-uuid", api: "retool-api-uuid" });
+  });
+
+  it("gives each created resource its own role's password, and the API one the users:read token", async () => {
+    const { registrations } = await runProgram(stackConfig("business", { ...url, ...token, ...readToken }));
+    const secretOf = (name: string) => (registrations.find((r) => r.name === name)!.inputs.secret as { value: string }).value;
+    expect(secretOf("retool-trusted")).toBe(ROLE_PASSWORD);
+    expect(secretOf("retool-api")).toBe(READ_TOKEN);
+    const spec = registrations.find((r) => r.name === "retool-trusted")!.inputs.spec as { options: { database_options: { username: string } } };
+    expect(spec.options.database_options.username).toBe("retool_sync_trusted");
   });
 
   it("refuses a Retool token on a plan without Retool's API, before registering anything", async () => {
-    const error = await runProgram(stackConfig("team", token)).then(() => undefined, (e) => e as Error);
+    const { error, registrations } = await runProgram(stackConfig("team", { ...url, ...token }));
     expect(error).toBeInstanceOf(pulumi.RunError);
     expect(error!.message).toMatch(/retoolApiToken: is set, but plan team has no Retool REST API/);
+    expect(registrations).toEqual([]);
   });
 });
 
 describe("the program", () => {
   it("protects the users table and keeps it on delete; the access set is retained too", async () => {
     const { registrations } = await runProgram(stackConfig("team"));
-    const table = registrations.find((r) => r.name === "users-users-table")!;
-    expect(table).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(registrations.find((r) => r.name === "users-users-table")).toMatchObject({ protect: true, retainOnDelete: true });
     expect(registrations.find((r) => r.name === "users-sync-access")).toMatchObject({ retainOnDelete: true });
   });
 
@@ -112,32 +137,39 @@ describe("the program", () => {
     const { registrations } = await runProgram(stackConfig("team"));
     const ids = (name: string) => (registrations.find((r) => r.name === name)!.inputs.migrations as { id: string }[]).map((m) => m.id);
     expect(ids("users-users-table")).toEqual(["001_sync_schema", "002_users_table"]);
-    expect(ids("users-sync-access")).toEqual(["004_sync_function", "005_retool_role_grants", "006_batch_sync"]);
+    expect(ids("users-sync-access")).toEqual(["004_sync_function", "005_retool_role_grants"]);
   });
 
-  it("keeps the admin and role passwords secret", async () => {
-    const { outputs, registrations } = await runProgram(stackConfig("enterprise"));
-    expect(await pulumi.isSecret(outputs.retoolRolePassword)).toBe(true);
-    expect(await valueOf(outputs.retoolRolePassword)).toBe("generated-role-password");
-    for (const [key, value] of Object.entries(outputs)) {
-      if (key === "retoolRolePassword") continue;
-      expect(JSON.stringify(await valueOf(value)) ?? "").not.toContain(ADMIN_PASSWORD);
-    }
-    const sets = registrations.filter((r) => r.type.endsWith(":MigrationSet"));
-    for (const set of sets) {
+  it("makes each role with the limits the settings give it", async () => {
+    const config = stackConfig("business", { ...currentUser, [`${PROJECT}:retoolRoles`]: { connectionLimit: 5, statementTimeoutMs: 9000 } });
+    const { registrations } = await runProgram(config);
+    const [spec] = loginRoles(settingsFor("app", { plan: "business", retool: { url: "https://acme.retool.com", continuePageCheck: "current-user" }, retoolRoles: { connectionLimit: 5, statementTimeoutMs: 9000 } }));
+    expect(registrations.find((r) => r.name === "users-page-role")!.inputs).toMatchObject({
+      name: spec.name,
+      login: true,
+      connectionLimit: 5,
+      statementTimeout: 9000,
+      idleInTransactionSessionTimeout: 9000,
+      superuser: false,
+      createRole: false,
+      createDatabase: false,
+    });
+  });
+
+  it("keeps the admin password secret all the way to the engine", async () => {
+    const { outputs, registrations } = await runProgram(stackConfig("enterprise", url));
+    for (const value of Object.values(outputs!)) expect(JSON.stringify(await valueOf(value)) ?? "").not.toContain(ADMIN_PASSWORD);
+    for (const set of registrations.filter((r) => r.type.endsWith(":MigrationSet"))) {
       expect(set.additionalSecretOutputs).toContain("adminPassword");
       // The engine gets the password wrapped as a secret value, never as a plain string.
-      expect(set.inputs.adminPassword).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: ADMIN_PASSWORD });
+      expect(set.inputs.adminPassword).toMatchObject({ "4dabf18193072939515e22adb298388d": SECRET_SIG, value: ADMIN_PASSWORD });
     }
     const provider = registrations.find((r) => r.type === "pulumi:providers:postgresql")!;
-    expect(JSON.stringify(provider.inputs.password)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(JSON.stringify(provider.inputs.password)).toContain(SECRET_SIG);
   });
 
   it("fails on bad config before registering any resource, naming the key and the file", async () => {
-    const { registrations, error } = await runProgram(stackConfig("pro")).then(
-      (r) => ({ ...r, error: undefined }),
-      async (e) => ({ registrations: [] as Registration[], error: e as Error }),
-    );
+    const { error, registrations } = await runProgram(stackConfig("pro"));
     expect(error).toBeInstanceOf(pulumi.RunError);
     expect(error!.message).toMatch(/retool-user-sync:plan: got "pro"/);
     expect(error!.message).toMatch(/Pulumi\.dev\.yaml/);

@@ -1,5 +1,7 @@
 // Backfill and reconcile against a fake Retool serving a realistic user list, on a real Postgres.
 import { spawn } from "node:child_process";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { Client } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -11,6 +13,7 @@ import { Provisioned, provision, syncUser } from "../support/provisioned";
 import { FakeRetool, retoolUser } from "../support/retool/fakeRetool";
 
 const TOKEN = "rtk_users_read";
+const BUSINESS = { plan: "business", retool: { url: "https://acme.retool.com" } } as const;
 const ROOT = path.resolve(__dirname, "../..");
 
 /** 250 ordinary users plus the awkward cases the issue lists. */
@@ -39,9 +42,7 @@ afterEach(async () => {
 async function setup(users = realisticUsers()) {
   fake = await new FakeRetool({ token: TOKEN, users }).start();
   // A row the app already had, with no Retool id yet: backfill links it by email.
-  db = await provision({ plan: "business" } as never, async (admin) => {
-    void admin;
-  });
+  db = await provision(BUSINESS);
   await db.admin.query("INSERT INTO public.users (email, first_name) VALUES ('existing@example.com', 'Kept')");
   return { fake, db };
 }
@@ -56,7 +57,7 @@ async function content(client: Client): Promise<string[]> {
 
 /** What the table should hold: each user through sync_user one at a time, on a fresh database. */
 async function expectedTable(users = realisticUsers()): Promise<string[]> {
-  const ref = await provision({ plan: "business" } as never);
+  const ref = await provision(BUSINESS);
   try {
     await ref.admin.query("INSERT INTO public.users (email, first_name) VALUES ('existing@example.com', 'Kept')");
     for (const u of users) {
@@ -69,8 +70,8 @@ async function expectedTable(users = realisticUsers()): Promise<string[]> {
 }
 
 /** The real script, as a user runs it, against this test's fake Retool and database. */
-function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe") {
-  return spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", fake!.url, "--rate-limit", "300"], {
+function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoolUrl = fake!.url) {
+  return spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", retoolUrl, "--rate-limit", "300"], {
     cwd: ROOT,
     env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
     stdio,
@@ -188,6 +189,79 @@ describe("backfill", () => {
     expect(dupes.rows).toEqual([]);
     expect(await content(db.admin)).toEqual(await expectedTable(users));
   }, 60_000);
+});
+
+describe("backfill and bad data or a failing database", () => {
+  it("reports each bad record by id with its reason, syncs the rest of its page, and moves past it", async () => {
+    const good = Array.from({ length: 150 }, (_, i) => retoolUser(i + 1));
+    const bad = [
+      retoolUser(901, { first_name: "Nul\u0000Name" }),
+      retoolUser(902, { last_name: "lone \ud800 surrogate" }),
+      null,
+      retoolUser(903, { email: 42 }),
+      retoolUser(904, { active: "yes" }),
+    ];
+    // Bad records sit in the first page, among good ones.
+    const { db } = await setup([...good.slice(0, 50), ...bad, ...good.slice(50)]);
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    expect(summary.failures).toEqual([
+      { retoolUserId: retoolUser(901).id, email: "user901@example.com", error: "first_name holds a NUL character" },
+      { retoolUserId: retoolUser(902).id, email: "user902@example.com", error: "last_name holds a lone UTF-16 surrogate" },
+      { retoolUserId: "#53", error: "entry 53 of the page is not a user object (got null)" },
+      { retoolUserId: retoolUser(903).id, email: undefined, error: "email is not a string (got number)" },
+      { retoolUserId: retoolUser(904).id, email: "user904@example.com", error: 'active is not true or false (got "yes")' },
+    ]);
+    expect(summary.counts).toMatchObject({ created: 150, failed: 5 });
+    expect(await content(db.admin)).toEqual(await expectedTable(good));
+    // The bad records are Retool's, not ours: the fake's own answers broke Retool's schema.
+    expect(fake!.violations.length).toBeGreaterThan(0);
+    fake!.violations.length = 0;
+  });
+
+  it("a database that goes away mid-run gives a clear error, the summary so far and exit 1; a rerun resumes", async () => {
+    const users = Array.from({ length: 1500 }, (_, i) => retoolUser(i + 1));
+    const { db } = await setup(users);
+    const child = spawnBackfill(db);
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (err += d));
+    await committed(db, 3);
+    await db.admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code).toBe(1);
+    expect(out).toMatch(/Backfill failed after \d+ pages this run:\n\s+created\s+\d+/);
+    expect(err).toMatch(/(terminat|Connection|connection).*\nPages committed so far are kept: run the backfill again to resume after the last one\./s);
+    expect(err).not.toMatch(/^\s+at /m); // no stack trace
+    const halfway = await progressNow(db);
+    const rerun = await backfill({ api: api(), db: db.admin, runKey: `backfill ${fake!.url}` });
+    expect(rerun.resumed?.pages).toBe(halfway.pages);
+    expect(await content(db.admin)).toEqual(await expectedTable(users));
+  }, 60_000);
+
+  it("the first SIGTERM abandons a Retool request in flight and exits 130 with the summary", async () => {
+    const { db } = await setup([retoolUser(1)]);
+    const hanging = http.createServer(() => {
+      /* takes the request and never answers */
+    });
+    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
+    try {
+      const child = spawnBackfill(db, "pipe", `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`);
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      const asked = new Promise((r) => hanging.once("request", r));
+      await asked;
+      const sent = Date.now();
+      child.kill("SIGTERM");
+      const code = await new Promise((r) => child.on("exit", r));
+      expect(code).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(3000);
+      expect(out).toMatch(/Backfill stopped:/);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
+  }, 30_000);
 });
 
 describe("reconcile", () => {

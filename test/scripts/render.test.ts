@@ -10,7 +10,7 @@ import { stackSettingsFromFile } from "../../scripts/lib/stackSettingsFromFile";
 import { stackArtifacts } from "../../infra/builders/artifacts";
 import { retoolLayout } from "../../infra/builders/retool/retoolLayout";
 import { renderedFilesProvider } from "../../infra/providers/artifactFiles";
-import { connect, createLoginRole, freshDatabase } from "../support/database";
+import { connect, createStackRoles, freshDatabase } from "../support/database";
 import { provision } from "../support/provisioned";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -46,10 +46,10 @@ describe("render", () => {
     const project = projectWithStack(STACK);
     const out = path.join(project, "out");
     const files = renderStack("ci", out, project).files.filter((f) => f.startsWith("sql/"));
-    expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql", "sql/006_batch_sync.sql"]);
+    expect(files).toEqual(["sql/001_sync_schema.sql", "sql/002_users_table.sql", "sql/004_sync_function.sql", "sql/005_retool_role_grants.sql"]);
 
     const byHand = await freshDatabase();
-    await createLoginRole(byHand, "retool_sync_app");
+    await createStackRoles(byHand, stackSettingsFromFile("ci", project).settings);
     const client = await connect(byHand);
     try {
       for (const f of files) await client.query(fs.readFileSync(path.join(out, f), "utf8"));

@@ -2,7 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { inject } from "vitest";
+import type { StackSettings } from "../../infra/config/schema";
 import type { PgConnection } from "../../infra/providers/pgConnection";
+import { createLoginRoles } from "../../scripts/lib/loginRoles";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
 
 export function adminConnection(database = "postgres"): PgConnection {
@@ -31,14 +33,11 @@ export async function freshDatabase(prefix = "t"): Promise<PgConnection> {
 /** Roles are cluster-wide, shared by every test file, so they share one password too. */
 export const ROLE_PASSWORD = "role-test-password";
 
-/** Creates a login role as `pulumi up` would (through @pulumi/postgresql's Role). */
-export async function createLoginRole(c: PgConnection, name: string, password = ROLE_PASSWORD): Promise<void> {
+/** Creates the stack's Retool login roles as `pulumi up` would (limits included). */
+export async function createStackRoles(c: PgConnection, settings: StackSettings): Promise<void> {
   const client = await connect(c);
   try {
-    // Roles are cluster-wide and test files run in parallel: another file may create it first.
-    await client.query(`DO $r$ BEGIN
-      EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', '${name}', '${password}');
-      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$`);
+    await createLoginRoles(client, settings, ROLE_PASSWORD);
   } finally {
     await client.end();
   }

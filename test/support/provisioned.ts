@@ -4,30 +4,31 @@ import type { Client } from "pg";
 import { StackSettings } from "../../infra/config/schema";
 import { allMigrations } from "../../infra/builders/sql/migrations";
 import { withChecksums } from "../../infra/builders/sql/migration";
+import { ENTRY_POINTS, RoleKind } from "../../infra/builders/sql/syncApi";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import type { PgConnection } from "../../infra/providers/pgConnection";
-import { ROLE_PASSWORD, connect, createLoginRole, freshDatabase } from "./database";
+import { createLoginRoles } from "../../scripts/lib/loginRoles";
+import { ROLE_PASSWORD, connect, freshDatabase } from "./database";
 import { settingsFor } from "./settings";
 
 export interface Provisioned {
   conn: PgConnection;
   settings: StackSettings;
   admin: Client;
-  /** Connection as the Retool role. */
-  roleConn: PgConnection;
+  /** How to log in as each Retool role the stack uses. */
+  roleConn: Record<RoleKind, PgConnection>;
 }
 
-export async function provision(
-  overrides: Parameters<typeof settingsFor>[1] = {},
-  prepare?: (admin: Client) => Promise<void>,
-): Promise<Provisioned> {
+/** A database with everything `pulumi up` puts there for these settings (plan team unless given). */
+export async function provision(overrides: Parameters<typeof settingsFor>[1] = {}, prepare?: (admin: Client) => Promise<void>): Promise<Provisioned> {
   const conn = await freshDatabase();
   const settings = settingsFor(conn.database, overrides);
-  await createLoginRole(conn, settings.retoolRole.name);
   const admin = await connect(conn);
+  await createLoginRoles(admin, settings, ROLE_PASSWORD);
   if (prepare) await prepare(admin);
   await applyMigrations(admin, withChecksums(allMigrations(settings)));
-  return { conn, settings, admin, roleConn: { ...conn, user: settings.retoolRole.name, password: ROLE_PASSWORD } };
+  const as = (kind: RoleKind) => ({ ...conn, user: settings.retoolRoles[kind].name, password: ROLE_PASSWORD });
+  return { conn, settings, admin, roleConn: { page: as("page"), trusted: as("trusted") } };
 }
 
 /** Every row of a table as text, in a stable order: equal strings mean byte-for-byte equal data. */
@@ -55,6 +56,18 @@ export async function syncUser(client: Client, a: SyncArgs): Promise<Record<stri
 export async function syncOutcome(client: Client, a: SyncArgs): Promise<string> {
   const r = await client.query("SELECT o_outcome FROM retool_sync.sync_user_outcome($1, $2, $3, $4, $5, $6)", params(a));
   return r.rows[0].o_outcome as string;
+}
+
+/** The Continue page's call, as the page role makes it. */
+export async function syncPageUser(client: Client, a: Omit<SyncArgs, "source" | "active">): Promise<Record<string, unknown>> {
+  const r = await client.query(`SELECT * FROM ${ENTRY_POINTS.page.name}($1, $2, $3, $4)`, [a.id, a.email, a.first ?? null, a.last ?? null]);
+  return r.rows[0];
+}
+
+/** What Retool itself says about a user, as the trusted role calls it. */
+export async function syncRetoolUser(client: Client, a: Omit<SyncArgs, "source">): Promise<Record<string, unknown>> {
+  const r = await client.query(`SELECT * FROM ${ENTRY_POINTS.retoolUser.name}($1, $2, $3, $4, $5)`, [a.id, a.email, a.first ?? null, a.last ?? null, a.active ?? null]);
+  return r.rows[0];
 }
 
 /** Runs fn and returns the Postgres error it raised (code, message, hint), failing if none. */

@@ -51,9 +51,16 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
   return registrations;
 }
 
-export function valueOf<T>(o: pulumi.Output<T> | T): Promise<T> {
-  return pulumi.Output.isInstance(o) ? new Promise((resolve) => (o as pulumi.Output<T>).apply(resolve)) : Promise.resolve(o as T);
+/** A stack output's value, with Outputs nested in objects resolved as the engine resolves them. */
+export function valueOf<T>(o: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+  return new Promise((resolve) => pulumi.output(o).apply(resolve));
 }
 
-/** Lets pending registrations reach the mock monitor. */
-export const settle = () => new Promise((r) => setTimeout(r, 200));
+/**
+ * Waits until every registration the program started has reached the mock monitor: the SDK's
+ * own wait for its RPC queue to drain (internal to @pulumi/pulumi, as `disconnect` uses it).
+ */
+export function settle(): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+  return settings.waitForRPCs();
+}

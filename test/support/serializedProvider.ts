@@ -10,7 +10,8 @@ const ROOT = path.resolve(__dirname, "../..");
 
 /**
  * `script` is the body of an async function with `provider` and `inputs` in scope; what it
- * returns comes back parsed from JSON.
+ * returns comes back parsed from JSON. What it throws comes back as { thrown: message }, as the
+ * provider host would report it.
  */
 export async function runSerializedProvider(modulePath: string, exportName: string, inputs: unknown, script: string): Promise<unknown> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-serialized-"));
@@ -40,7 +41,7 @@ export async function runSerializedProvider(modulePath: string, exportName: stri
          const fs = require("fs");
          const provider = requireFromString(fs.readFileSync(${JSON.stringify(serialized)}, "utf8")).handler();
          const inputs = JSON.parse(fs.readFileSync(${JSON.stringify(inputsFile)}, "utf8"));
-         (async () => { ${script} })().then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`,
+         (async () => { ${script} })().then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ thrown: String(e && e.message) })));`,
       ],
       { cwd: ROOT },
     );

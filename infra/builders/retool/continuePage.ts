@@ -1,10 +1,16 @@
 // The Continue page: a one-screen Retool app, shipped as a Toolscript ZIP (Retool's "Import app
-// from ZIP"). After login the user presses Continue; the page runs the sync workflow with
-// current_user's fields and, once the row exists, opens the home app. Toolscript layout from
-// shared/reference/retool-workflows.md §6; the README gives the same page as manual steps.
+// from ZIP"). After login the user presses Continue; the page syncs the signed-in user's row and,
+// once it exists, opens the home app. How it syncs follows the stack's Continue page mode:
+//   claims, retool-api: a WorkflowRun query runs the Continue page workflow with current_user's
+//                       fields (the workflow decides what to believe);
+//   current-user:       its own SQL query on the page resource, with only current_user values,
+//                       which Retool's query-spoofing check verifies on its server.
+// File layout and attribute forms follow Retool's own source-control and ZIP exports; the README
+// gives the same page as manual steps.
 import { strToU8, zipSync } from "fflate";
 import { StackSettings } from "../../config/schema";
-import { CONTINUE_PAGE_PAYLOAD } from "./syncWorkflows";
+import { RetoolLayout } from "./retoolLayout";
+import { CONTINUE_PAGE_PAYLOAD, RetoolResourceRefs, entryPointCall } from "./syncWorkflows";
 import { stableUuid } from "./workflow/workflowFile";
 
 export const CONTINUE_PAGE_ZIP = "continue-page.zip";
@@ -13,18 +19,38 @@ export const CONTINUE_PAGE_APP = "retool-user-sync continue page";
 /** Placeholder the page's query carries until an admin picks the imported workflow. */
 export const WORKFLOW_ID_PLACEHOLDER = "SELECT_THE_CONTINUE_PAGE_WORKFLOW";
 
-// The page's body: the payload as one JS object, so Retool evaluates it in the browser.
-const payloadExpression = () =>
-  `{{ { ${Object.entries(CONTINUE_PAGE_PAYLOAD)
-    .map(([k, v]) => `${k}: ${v.replace(/^\{\{\s*|\s*\}\}$/g, "")}`)
-    .join(", ")} } }}`;
+/** The WorkflowRun body: the payload as one JS object, which Retool evaluates in the browser. */
+export const continuePageParams = () => `{{ { ${Object.entries(CONTINUE_PAGE_PAYLOAD).map(([k, v]) => `${k}: ${v}`).join(", ")} } }}`;
+
+/** The current-user page's own query: the page entry point with current_user's values only. */
+export const continuePageQuery = () => entryPointCall("page", Object.values(CONTINUE_PAGE_PAYLOAD));
 
 const attr = (value: string) => JSON.stringify(value);
 
-export function continuePageFiles(settings: StackSettings): Record<string, string> {
+function syncQuery(settings: StackSettings, layout: RetoolLayout, refs: RetoolResourceRefs): { rsx: string; lib: Record<string, string> } {
+  const onSuccess = `    <Event id="c0a1b2c4" event="success" method="trigger" params={{}} pluginId="openHomeApp" type="datasource" waitMs="0" waitType="debounce" />`;
+  if (layout.continuePage === "current-user") {
+    const page = refs.page!;
+    return {
+      rsx: `  <SqlQueryUnified id="syncUser" query={include("./lib/syncUser.sql", "string")} resourceDisplayName=${attr(page.displayName)} resourceName=${attr(page.id ?? page.displayName)} runWhenModelUpdates={false} warningCodes={[]}>
+${onSuccess}
+  </SqlQueryUnified>`,
+      lib: { "lib/syncUser.sql": `${continuePageQuery()}\n` },
+    };
+  }
+  const workflowId = settings.retool.continuePageWorkflowId ?? WORKFLOW_ID_PLACEHOLDER;
+  return {
+    rsx: `  <WorkflowRun id="syncUser" resourceName="WorkflowRun" workflowId=${attr(workflowId)} workflowParams={include("./lib/syncUserParams.json", "string")} workflowRunBodyType="raw" workflowRunExecutionType="sync">
+${onSuccess}
+  </WorkflowRun>`,
+    lib: { "lib/syncUserParams.json": continuePageParams() },
+  };
+}
+
+export function continuePageFiles(settings: StackSettings, layout: RetoolLayout, refs: RetoolResourceRefs): Record<string, string> {
   const { retool } = settings;
-  const workflowId = retool.continuePageWorkflowId ?? WORKFLOW_ID_PLACEHOLDER;
   const external = settings.plan === "business";
+  const query = syncQuery(settings, layout, refs);
   const main = `<App>
   <Include src="./functions.rsx" />
   <Frame id="$main" isHiddenOnDesktop={false} isHiddenOnMobile={false} padding="8px 12px" paddingType="normal" sticky={false} type="main">
@@ -38,9 +64,7 @@ export function continuePageFiles(settings: StackSettings): Record<string, strin
 </App>
 `;
   const functions = `<GlobalFunctions>
-  <WorkflowRun id="syncUser" resourceName="WorkflowRun" workflowId=${attr(workflowId)} workflowParams={include("./lib/syncUserParams.txt", "string")} workflowRunBodyType="raw" workflowRunExecutionType="sync">
-    <Event id="c0a1b2c4" event="success" method="trigger" params={{}} pluginId="openHomeApp" type="datasource" waitMs="0" waitType="debounce" />
-  </WorkflowRun>
+${query.rsx}
   <JavascriptQuery id="openHomeApp" query={include("./lib/openHomeApp.js", "string")} resourceName="JavascriptQuery" runWhenModelUpdates={false} />
 </GlobalFunctions>
 `;
@@ -65,7 +89,7 @@ export function continuePageFiles(settings: StackSettings): Record<string, strin
   return {
     "main.rsx": main,
     "functions.rsx": functions,
-    "lib/syncUserParams.txt": payloadExpression(),
+    ...query.lib,
     "lib/openHomeApp.js": `utils.openUrl(${JSON.stringify(retool.homeAppUrl)}, { newTab: false });\n`,
     "metadata.json": `${JSON.stringify(metadata, null, 2)}\n`,
     ".positions.json": `${JSON.stringify(positions, null, 2)}\n`,
@@ -75,8 +99,10 @@ export function continuePageFiles(settings: StackSettings): Record<string, strin
 // Fixed mtime: the ZIP is byte-identical for identical config.
 const ZIP_MTIME = new Date(Date.UTC(2026, 0, 1));
 
-export function continuePageZip(settings: StackSettings): Uint8Array {
-  const files = continuePageFiles(settings);
-  const entries = Object.fromEntries(Object.keys(files).sort().map((name) => [`${CONTINUE_PAGE_APP}/${name}`, [strToU8(files[name]), { mtime: ZIP_MTIME }] as const]));
-  return zipSync(entries as never, { level: 9 });
+/** Retool's own ZIP export keeps the app's files at the archive root, with no wrapping folder. */
+export function continuePageZip(settings: StackSettings, layout: RetoolLayout, refs: RetoolResourceRefs): Uint8Array {
+  const files = continuePageFiles(settings, layout, refs);
+  const entries: Record<string, [Uint8Array, { mtime: Date }]> = {};
+  for (const name of Object.keys(files).sort()) entries[name] = [strToU8(files[name]), { mtime: ZIP_MTIME }];
+  return zipSync(entries, { level: 9 });
 }

@@ -1,8 +1,9 @@
 // The Retool resources as Retool's REST API takes them (POST /api/v2/resources, spec 2.12 "Postgres
-// Options" and "Rest API Options"), built without their secrets. The secret (the role's password,
+// Options" and "Rest API Options"), built without their secrets. The secret (a role's password,
 // the users:read token) is added only where it is sent, by the provider, so that every other use
 // of these specs (files, outputs, diffs) cannot leak it.
 import { StackSettings } from "../../config/schema";
+import { ResourceKind } from "./retoolLayout";
 
 export interface PostgresOptions {
   database_options: {
@@ -25,18 +26,21 @@ export type ResourceSpec =
   | { type: "postgresql"; display_name: string; options: PostgresOptions }
   | { type: "restapi"; display_name: string; options: RestApiOptions };
 
-/** The database resource: Retool connects as the least-privilege role, never as the admin. */
-export function databaseResourceSpec(settings: StackSettings): ResourceSpec {
-  const { database, retool, retoolRole } = settings;
+/**
+ * A database resource connects as its own login role, never as the admin: which role a query
+ * runs as is what decides how far its data is trusted.
+ */
+function databaseResourceSpec(settings: StackSettings, role: "page" | "trusted"): ResourceSpec {
+  const { database, retool, retoolRoles } = settings;
   return {
     type: "postgresql",
-    display_name: retool.resourceName,
+    display_name: retool.resources[role].name,
     options: {
       database_options: {
         host: retool.databaseHost ?? database.host,
         port: String(retool.databasePort ?? database.port),
         name: database.name,
-        username: retoolRole.name,
+        username: retoolRoles[role].name,
         ssl_settings: { enabled: database.sslmode !== "disable" },
       },
     },
@@ -44,13 +48,17 @@ export function databaseResourceSpec(settings: StackSettings): ResourceSpec {
 }
 
 /** Retool's own REST API as a resource, for the workflow blocks that look users up. */
-export function apiResourceSpec(settings: StackSettings): ResourceSpec {
-  if (!settings.retool.url) throw new Error("apiResourceSpec needs retool.url");
+function apiResourceSpec(settings: StackSettings): ResourceSpec {
+  if (!settings.retool.url) throw new Error("the API resource needs retool.url");
   return {
     type: "restapi",
-    display_name: settings.retool.apiResourceName,
+    display_name: settings.retool.resources.api.name,
     options: { base_url: `${settings.retool.url}/api/v2`, authentication_options: { authentication_type: "bearer" } },
   };
+}
+
+export function resourceSpec(settings: StackSettings, kind: ResourceKind): ResourceSpec {
+  return kind === "api" ? apiResourceSpec(settings) : databaseResourceSpec(settings, kind);
 }
 
 /** The spec with its secret filled in: only the provider calls this, just before sending. */

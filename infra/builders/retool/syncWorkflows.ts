@@ -1,17 +1,15 @@
-// The sync workflows per plan. Each one ends in the same SQL call (syncUserCall), with the source
-// fixed in the workflow, which users cannot edit; only the values come from the trigger.
+// The sync workflows per plan. Each ends in an entry point of the database (syncApi.ts) on the
+// resource whose login role fits what the workflow carries: a browser's claim goes to the page
+// resource, Retool's own word to the trusted one. Every value is a {{ }} parameter; no workflow
+// says where its data came from, the role it connects as does.
 import { StackSettings } from "../../config/schema";
+import { emailRulesJs } from "../sql/emailForm";
 import { RETOOL_USER_ID_PATTERN } from "../sql/retoolUserId";
-import { BATCH_FUNCTION } from "../sql/batchSync";
-import { syncUserCall } from "../sql/syncFunction";
-import { RetoolLayout, WorkflowTrigger } from "./retoolLayout";
+import { ENTRY_POINTS, EntryPointName } from "../sql/syncApi";
+import { ResourceKind, RetoolLayout, WorkflowTrigger } from "./retoolLayout";
 import { BlockSpec, ResourceRef, WorkflowFile, WorkflowSpec, buildWorkflowFile } from "./workflow/workflowFile";
 
-export interface RetoolResourceRefs {
-  database: ResourceRef;
-  /** Present when a workflow calls Retool's API. */
-  api?: ResourceRef;
-}
+export type RetoolResourceRefs = Partial<Record<ResourceKind, ResourceRef>>;
 
 /** The file each workflow is written to, named after what triggers it. */
 export const WORKFLOW_FILES: Record<WorkflowTrigger, string> = {
@@ -21,117 +19,139 @@ export const WORKFLOW_FILES: Record<WorkflowTrigger, string> = {
   "reconcile-schedule": "workflow-schedule-reconcile.json",
 };
 
-/** What the Continue page sends (its WorkflowRun query's JSON body). */
+/** What the Continue page sends: the signed-in user's own fields. */
 export const CONTINUE_PAGE_PAYLOAD = {
-  retoolUserId: "{{ current_user.sid }}",
-  email: "{{ current_user.email }}",
-  firstName: "{{ current_user.firstName }}",
-  lastName: "{{ current_user.lastName }}",
+  retoolUserId: "current_user.sid",
+  email: "current_user.email",
+  firstName: "current_user.firstName",
+  lastName: "current_user.lastName",
 } as const;
 
 const t = (expr: string) => `{{ ${expr} }}`;
-const fields = (from: string, active?: string) => ({
-  retoolUserId: t(`${from}.retoolUserId`),
-  email: t(`${from}.email`),
-  firstName: t(`${from}.firstName`),
-  lastName: t(`${from}.lastName`),
-  ...(active ? { active: t(active) } : {}),
-});
+
+/** The statement a SQL block runs: an entry point with every argument a {{ }} parameter. */
+export function entryPointCall(entry: EntryPointName, args: string[]): string {
+  return `SELECT * FROM ${ENTRY_POINTS[entry].name}(${args.map(t).join(", ")})`;
+}
+
+const userArgs = (from: string, active?: string) => [`${from}.retoolUserId`, `${from}.email`, `${from}.firstName`, `${from}.lastName`, ...(active ? [active] : [])];
 
 // Retool returns SQL results column-wise; the row is the first of formatDataAsArray.
 const returnRow = (pluginId: string) => `{ user: formatDataAsArray(${pluginId}.data)[0] }`;
 
-/** JS that throws unless the claimed id looks like a Retool User ID (it goes into an API path). */
-const ID_GUARD = (expr: string) => `/${RETOOL_USER_ID_PATTERN}/.test(String(${expr})) ? ${expr} : 'invalid-retool-user-id'`;
+/** A claimed id goes into an API path only when it looks like a Retool User ID. */
+export const idGuard = (expr: string) => `/${RETOOL_USER_ID_PATTERN}/.test(String(${expr})) ? ${expr} : 'invalid-retool-user-id'`;
 
-// The business claim check: the API's record of the claimed id must carry the claimed email.
-const VERIFY_CLAIM = `const claimed = startTrigger.data || {};
+/**
+ * business, retool-api: the API's record of the claimed id must exist, be active, and carry the
+ * claimed email (compared in canonical form). What is synced is what Retool says, not what the
+ * browser sent.
+ */
+export function verifyClaimCode(settings: StackSettings): string {
+  return `${emailRulesJs(settings.emailCharacters)}
+const claimed = startTrigger.data || {};
 const user = lookupUser.data && lookupUser.data.data;
-if (!user || user.id !== claimed.retoolUserId) throw new Error('Retool has no user ' + claimed.retoolUserId);
-if (String(user.email).toLowerCase() !== String(claimed.email || '').toLowerCase()) throw new Error('The email sent for ' + user.id + ' is not the one Retool has for that user');
-if (user.active === false) throw new Error('Retool user ' + user.id + ' is disabled');
-return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name };`;
+if (!user || typeof user !== 'object' || typeof user.id !== 'string' || user.id !== claimed.retoolUserId) {
+  throw new Error('Retool has no user ' + String(claimed.retoolUserId));
+}
+if (typeof user.email !== 'string' || typeof claimed.email !== 'string' || canonicalEmail(user.email) !== canonicalEmail(claimed.email)) {
+  throw new Error('The email sent for ' + user.id + ' is not the one Retool has for that user');
+}
+if (user.active !== true) throw new Error('Retool user ' + user.id + ' is disabled');
+return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name, active: true };`;
+}
 
-// User Created carries only the email; the API's list filtered by it gives the id.
-const PICK_USER = `const email = String((startTrigger.data || {}).userEmail || '').toLowerCase();
-const users = ((lookupUser.data && lookupUser.data.data) || []).filter((u) => String(u.email).toLowerCase() === email);
-if (users.length !== 1) throw new Error('Expected one Retool user with email ' + email + ', found ' + users.length);
+/** enterprise, User Created: it carries only the email; exactly one Retool user must have it. */
+export function pickUserCode(settings: StackSettings): string {
+  return `${emailRulesJs(settings.emailCharacters)}
+const sent = (startTrigger.data || {}).userEmail;
+if (typeof sent !== 'string' || !isValidEmail(sent)) throw new Error('User Created sent no valid email: ' + JSON.stringify(sent));
+const wanted = canonicalEmail(sent);
+const found = (lookupUser.data && lookupUser.data.data) || [];
+const users = (Array.isArray(found) ? found : []).filter((u) => u && typeof u.email === 'string' && canonicalEmail(u.email) === wanted);
+if (users.length !== 1) throw new Error('Expected one Retool user with email ' + wanted + ', found ' + users.length);
 const user = users[0];
-return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name, active: user.active !== false };`;
+if (!new RegExp(${JSON.stringify(RETOOL_USER_ID_PATTERN)}).test(String(user.id))) throw new Error('Retool user ' + JSON.stringify(user.id) + ' has no Retool User ID');
+return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name, active: typeof user.active === 'boolean' ? user.active : null };`;
+}
 
-function continuePageBlocks(layout: RetoolLayout, refs: RetoolResourceRefs): BlockSpec[] {
+function continuePageBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
+  const { layout, refs, settings } = ctx;
   const start: BlockSpec = {
     kind: "webhook",
     pluginId: "startTrigger",
     exampleInput: { retoolUserId: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe" },
   };
-  if (!layout.checksContinuePage) {
+  if (layout.continuePage === "claims") {
     return [
       start,
-      { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: refs.database, statement: syncUserCall("continue_page", fields("startTrigger.data")) },
+      { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: refs.page!, statement: entryPointCall("page", userArgs("startTrigger.data")) },
       { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
     ];
   }
   return [
     start,
-    { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refs.api!, method: "GET", path: `users/${t(ID_GUARD("startTrigger.data.retoolUserId"))}` },
-    { kind: "code", pluginId: "verifyClaim", parent: "lookupUser", code: VERIFY_CLAIM },
-    { kind: "sql", pluginId: "syncUser", parent: "verifyClaim", resource: refs.database, statement: syncUserCall("continue_page", fields("verifyClaim.data")) },
+    { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refs.api!, method: "GET", path: `users/${t(idGuard("startTrigger.data.retoolUserId"))}` },
+    { kind: "code", pluginId: "verifyClaim", parent: "lookupUser", code: verifyClaimCode(settings) },
+    { kind: "sql", pluginId: "syncUser", parent: "verifyClaim", resource: refs.trusted!, statement: entryPointCall("retoolUser", userArgs("verifyClaim.data", "verifyClaim.data.active")) },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
 
-function userCreatedBlocks(refs: RetoolResourceRefs): BlockSpec[] {
+function userCreatedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
+  const { refs, settings } = ctx;
   return [
     { kind: "webhook", pluginId: "startTrigger", exampleInput: { userEmail: "jo@example.com" } },
     { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refs.api!, method: "GET", path: `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}` },
-    { kind: "code", pluginId: "pickUser", parent: "lookupUser", code: PICK_USER },
-    { kind: "sql", pluginId: "syncUser", parent: "pickUser", resource: refs.database, statement: syncUserCall("event", fields("pickUser.data", "pickUser.data.active")) },
+    { kind: "code", pluginId: "pickUser", parent: "lookupUser", code: pickUserCode(settings) },
+    { kind: "sql", pluginId: "syncUser", parent: "pickUser", resource: refs.trusted!, statement: entryPointCall("retoolUser", userArgs("pickUser.data", "pickUser.data.active")) },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
 
-function loginAttemptedBlocks(refs: RetoolResourceRefs): BlockSpec[] {
+function loginAttemptedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   // Login Attempted's payload is the whole user: id (the sid), email, firstName, lastName, active...
   const d = "startTrigger.data";
+  const args = [`${d}.id`, `${d}.email`, `${d}.firstName`, `${d}.lastName`, `typeof ${d}.active === 'boolean' ? ${d}.active : null`];
   return [
     {
       kind: "webhook",
       pluginId: "startTrigger",
       exampleInput: { id: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe", active: true },
     },
-    {
-      kind: "sql",
-      pluginId: "syncUser",
-      parent: "startTrigger",
-      resource: refs.database,
-      statement: syncUserCall("event", { retoolUserId: t(`${d}.id`), email: t(`${d}.email`), firstName: t(`${d}.firstName`), lastName: t(`${d}.lastName`), active: t(`${d}.active !== false`) }),
-    },
+    { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: ctx.refs.trusted!, statement: entryPointCall("retoolUser", args) },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
 
-function reconcileScheduleBlocks(refs: RetoolResourceRefs): BlockSpec[] {
-  // Without limit, GET /users returns every user (spec 2.12); the whole list goes to sync_users as
-  // one JSON parameter, through the same rules as `npm run reconcile -- --apply`.
+function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
+  // Without limit, GET /users returns every user (spec 2.12); the whole list goes to
+  // reconcile_users as one JSON parameter, through the same rules as `npm run reconcile -- --apply`.
   return [
     { kind: "schedule", pluginId: "startTrigger" },
-    { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: refs.api!, method: "GET", path: "users" },
+    { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: ctx.refs.api!, method: "GET", path: "users" },
     {
       kind: "sql",
       pluginId: "reconcileUsers",
       parent: "listUsers",
-      resource: refs.database,
-      statement: `SELECT outcome, count(*) AS users FROM ${BATCH_FUNCTION}(${t("JSON.stringify(listUsers.data.data)")}::jsonb, 'reconcile') GROUP BY outcome`,
+      resource: ctx.refs.trusted!,
+      statement: `SELECT outcome, count(*) AS users FROM ${ENTRY_POINTS.reconcile.name}(${t("JSON.stringify(listUsers.data.data)")}::jsonb) GROUP BY outcome`,
     },
   ];
 }
 
 const DESCRIPTIONS: Record<WorkflowTrigger, string> = {
-  "continue-page": "Called by the Continue page after login: creates or links the user's row (source continue_page).",
-  "user-created": "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row (source event).",
-  "login-attempted": "Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user (source event).",
-  "reconcile-schedule": "Runs on a schedule: reads every Retool user and repairs drift (source reconcile).",
+  "continue-page": "Called by the Continue page after login: creates or links the signed-in user's row.",
+  "user-created": "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row.",
+  "login-attempted": "Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user.",
+  "reconcile-schedule": "Runs on a schedule: reads every Retool user and repairs drift.",
+};
+
+const BLOCKS: Record<WorkflowTrigger, (ctx: WorkflowBuildContext) => BlockSpec[]> = {
+  "continue-page": continuePageBlocks,
+  "user-created": userCreatedBlocks,
+  "login-attempted": loginAttemptedBlocks,
+  "reconcile-schedule": reconcileScheduleBlocks,
 };
 
 export interface WorkflowBuildContext {
@@ -142,23 +162,14 @@ export interface WorkflowBuildContext {
 }
 
 export function workflowSpec(trigger: WorkflowTrigger, ctx: WorkflowBuildContext): WorkflowSpec {
-  const { settings, layout, refs } = ctx;
-  const blocks =
-    trigger === "continue-page"
-      ? continuePageBlocks(layout, refs)
-      : trigger === "user-created"
-        ? userCreatedBlocks(refs)
-        : trigger === "login-attempted"
-          ? loginAttemptedBlocks(refs)
-          : reconcileScheduleBlocks(refs);
-  if (!blocks) throw new Error(`no blocks for the ${trigger} workflow`);
+  const { settings } = ctx;
   return {
     name: `retool-user-sync ${trigger} (${ctx.stack})`,
     description: DESCRIPTIONS[trigger],
     timezone: settings.retool.timezone,
     crontab: trigger === "reconcile-schedule" ? settings.retool.reconcileSchedule : undefined,
     templateVersion: settings.retool.templateVersion,
-    blocks,
+    blocks: BLOCKS[trigger](ctx),
   };
 }
 

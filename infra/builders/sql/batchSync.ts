@@ -1,21 +1,18 @@
 // retool_sync.sync_users: one page of Retool users in one round trip, for backfill and reconcile.
 // Users that are plainly new (valid, id and email unseen in the table and once in the page) are
-// inserted in one set-based statement built from the same rules as sync_user; every other user
-// goes through sync_user_outcome one by one. A user that fails is reported, not fatal, and the
-// page's progress is saved in the same transaction as its rows, so an interrupted run resumes
-// exactly where its last committed page ended.
+// inserted in one set-based statement built from the same rules as sync_user_outcome; every other
+// user goes through sync_user_outcome one by one. A user that fails is reported, not fatal, and
+// the page's progress is saved in the same transaction as its rows, so an interrupted run resumes
+// exactly where its last committed page ended. Only the admin may call it: the progress it writes
+// must not be movable by any role Retool holds.
 // retool_sync.users_snapshot gives reconcile the table's view without knowing its column names.
 import { StackSettings } from "../../config/schema";
-import { SYNC_SCHEMA, ident, literal } from "./identifiers";
-import { Migration } from "./migration";
-import { SYNC_CORE_FUNCTION_SIGNATURE } from "./syncFunction";
-import { SyncValues, bucketLock, emailBucket, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, seenAt } from "./syncRules";
+import { ident, literal } from "./identifiers";
+import { BATCH_FUNCTION, CORE_FUNCTION, PROGRESS_TABLE, SNAPSHOT_FUNCTION } from "./syncApi";
+import { OUTCOMES } from "./syncFunction";
+import { SyncValues, bucketLock, emailBucket, emailKey, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, seenAt } from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
-export const BATCH_FUNCTION = `${SYNC_SCHEMA}.sync_users`;
-export const BATCH_FUNCTION_SIGNATURE = `${BATCH_FUNCTION}(jsonb, text, text, text, boolean)`;
-export const SNAPSHOT_FUNCTION = `${SYNC_SCHEMA}.users_snapshot`;
-export const PROGRESS_TABLE = `${SYNC_SCHEMA}.batch_progress`;
 /** Sources a batch may carry: both read Retool's own user list. */
 export const BATCH_SOURCES = ["backfill", "reconcile"] as const;
 export type BatchSource = (typeof BATCH_SOURCES)[number];
@@ -24,33 +21,44 @@ export type BatchSource = (typeof BATCH_SOURCES)[number];
 const activeOf = (user: string) => `CASE jsonb_typeof(${user}->'active') WHEN 'boolean' THEN (${user}->>'active')::boolean END`;
 
 /** The names the page's normalised users carry in the set-based insert. */
-const PAGE_VALUES: SyncValues = { id: "p.id", email: "p.email", first: "p.first", last: "p.last", source: "p_source", active: "p.active", seen: seenAt("p_source") };
+const PAGE_VALUES: SyncValues = {
+  id: "p.id",
+  email: "p.email",
+  key: "p.key",
+  first: "p.first",
+  last: "p.last",
+  source: "p_source",
+  active: "p.active",
+  seen: seenAt("p_source"),
+};
 
 /**
  * Inserts the page's plainly new users in one statement: their ids go to v_created, the page
  * positions of everyone else to v_rest. A user is plainly new when it passes every input rule,
- * its id and lower(email) appear once in the page, and neither is in the table: then sync_user
- * would insert it too, with these values.
+ * its id and canonical email appear once in the page, and neither is in the table: then
+ * sync_user_outcome would insert it too, with these values.
  *
- * A created table's unique indexes on the Retool id and lower(email) already refuse every other
- * user, so there every valid user is inserted first, with no look-ups: a first backfill's pages
- * are nearly all new. One refusal (a user already there, the same address twice in the page)
+ * A created table's unique indexes on the Retool id and the canonical email already refuse every
+ * other user, so there every valid user is inserted first, with no look-ups: a first backfill's
+ * pages are nearly all new. One refusal (a user already there, the same address twice in the page)
  * undoes that attempt, and the page's plainly new users are then found by looking them up, as on
  * an adopted table; a reconcile's mixed pages take that way. An adopted table has no unique email
- * index, so there the look-ups come first, under the same email locks sync_user takes. Whatever
- * still fails (a concurrent writer, a trigger) fails the statement, and the caller sends the whole
- * page the one-by-one way.
+ * index, so there the look-ups come first, under the same email locks sync_user_outcome takes.
+ * Whatever still fails (a concurrent writer, a trigger) fails the statement, and the caller sends
+ * the whole page the one-by-one way.
  */
 function insertNewUsers(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
   const T = c.qualifiedName;
   const col = ruleColumns(c);
   const row = newRow(c, PAGE_VALUES);
-  const page = `SELECT e.ord, e.u->>'id' AS id, ${normalizedEmail("e.u->>'email'")} AS email,
-             ${normalizedName("e.u->>'first_name'")} AS first, ${normalizedName("e.u->>'last_name'")} AS last, ${activeOf("e.u")} AS active
-      FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+  const page = `SELECT p.*, ${emailKey("p.email")} AS key
+      FROM (SELECT e.ord, e.u->>'id' AS id, ${normalizedEmail("e.u->>'email'")} AS email,
+                   ${normalizedName("e.u->>'first_name'")} AS first, ${normalizedName("e.u->>'last_name'")} AS last, ${activeOf("e.u")} AS active
+            FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+            OFFSET 0) AS p
       OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
-  const valid = passesInputChecks(PAGE_VALUES);
+  const valid = passesInputChecks(PAGE_VALUES, settings.emailCharacters);
   const insertFresh = (p: string) => `
     WITH p AS (${p}
     ), inserted AS (
@@ -64,10 +72,10 @@ function insertNewUsers(settings: StackSettings): string {
   // the whole table.
   const candidates = `
       SELECT p.*, (p.ids = 1 AND p.emails = 1 AND by_id.hit IS NULL AND by_email.hit IS NULL AND ${valid}) AS fresh
-      FROM (SELECT p.*, count(*) OVER (PARTITION BY p.id) AS ids, count(*) OVER (PARTITION BY lower(p.email)) AS emails
+      FROM (SELECT p.*, count(*) OVER (PARTITION BY p.id) AS ids, count(*) OVER (PARTITION BY p.key) AS emails
             FROM (${page}) AS p) AS p
       LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE t.${col.id} = p.id LIMIT 1) AS by_id ON true
-      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE lower(t.${col.email}) = lower(p.email) LIMIT 1) AS by_email ON true`;
+      LEFT JOIN LATERAL (SELECT true AS hit FROM ${T} t WHERE ${emailKey(`t.${col.email}`)} = p.key LIMIT 1) AS by_email ON true`;
   if (settings.usersTable.mode === "create") {
     const nested = (sql: string) => sql.replace(/\n/g, "\n  ");
     return `
@@ -80,13 +88,41 @@ function insertNewUsers(settings: StackSettings): string {
   // Only the buckets of the addresses about to be inserted are locked, each once and in one order
   // so two batches cannot deadlock; then everything is looked at again under the locks.
   return `
-    PERFORM ${bucketLock("l.bucket")} FROM (SELECT DISTINCT ${emailBucket("p.email")} AS bucket FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
+    PERFORM ${bucketLock("l.bucket")} FROM (SELECT DISTINCT ${emailBucket("p.key")} AS bucket FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
 }
 
-export function batchSyncMigration(settings: StackSettings): Migration {
-  const c = usersTableColumns(settings.usersTable);
-  const core = SYNC_CORE_FUNCTION_SIGNATURE.replace(/\(.*$/, "");
-  const batch = `CREATE OR REPLACE FUNCTION ${BATCH_FUNCTION}(
+const SOURCE_CHECK = `IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
+      HINT = 'Use backfill or reconcile: batches carry Retool''s own user list.';
+  END IF;
+  IF jsonb_typeof(p_users) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = '${BATCH_FUNCTION}: p_users must be a JSON array of Retool users',
+      HINT = 'Pass the data array of GET /api/v2/users as it is.';
+  END IF;`;
+
+/**
+ * The page's progress, saved in the page's own transaction. The page's rows and its resume point
+ * commit together, so a commit lost in a server crash loses both and the rerun syncs the page
+ * again: waiting for the WAL flush buys nothing. The last page waits, and with it everything
+ * before it, so a finished run is durable.
+ */
+const SAVE_PROGRESS = `IF p_run_key IS NOT NULL THEN
+    IF NOT p_last_page THEN
+      PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+    END IF;
+    INSERT INTO ${PROGRESS_TABLE} AS b (run_key, next_cursor, pages, counts, finished, updated_at)
+    VALUES (p_run_key, p_next_cursor, 1, v_counts, p_last_page, now())
+    ON CONFLICT (run_key) DO UPDATE SET
+      next_cursor = EXCLUDED.next_cursor,
+      pages = b.pages + 1,
+      counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((b.counts->>k)::int, 0) + coalesce((EXCLUDED.counts->>k)::int, 0)), '{}')
+                FROM (SELECT jsonb_object_keys(b.counts) UNION SELECT jsonb_object_keys(EXCLUDED.counts)) AS keys(k)),
+      finished = EXCLUDED.finished,
+      updated_at = now();
+  END IF;`;
+
+function batchFunction(settings: StackSettings): string {
+  return `CREATE OR REPLACE FUNCTION ${BATCH_FUNCTION}(
   p_users jsonb,
   p_source text,
   p_run_key text DEFAULT NULL,
@@ -106,14 +142,7 @@ DECLARE
   v_created text[] := '{}';
   v_rest bigint[]; -- page positions that go one by one; NULL: all of them
 BEGIN
-  IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
-      HINT = 'Use backfill or reconcile: batches carry Retool''s own user list.';
-  END IF;
-  IF jsonb_typeof(p_users) IS DISTINCT FROM 'array' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = '${BATCH_FUNCTION}: p_users must be a JSON array of Retool users',
-      HINT = 'Pass the data array of GET /api/v2/users as it is.';
-  END IF;
+  ${SOURCE_CHECK}
   BEGIN${insertNewUsers(settings)}
   EXCEPTION WHEN OTHERS THEN
     -- The table refused the set (a user already there, a trigger, another constraint of an
@@ -134,7 +163,7 @@ BEGIN
     error := NULL;
     BEGIN
       SELECT s.o_outcome INTO outcome
-      FROM ${core}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;
+      FROM ${CORE_FUNCTION}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;
     EXCEPTION WHEN OTHERS THEN
       outcome := 'failed';
       error := SQLERRM || ' (' || SQLSTATE || ')';
@@ -142,26 +171,14 @@ BEGIN
     v_counts := jsonb_set(v_counts, ARRAY[outcome], to_jsonb(coalesce((v_counts->>outcome)::int, 0) + 1));
     RETURN NEXT;
   END LOOP;
-  IF p_run_key IS NOT NULL THEN
-    -- The page's rows and its resume point commit together, so a commit lost in a server crash
-    -- loses both and the rerun syncs the page again: waiting for the WAL flush buys nothing. The
-    -- last page waits, and with it everything before it, so a finished run is durable.
-    IF NOT p_last_page THEN
-      PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
-    END IF;
-    INSERT INTO ${PROGRESS_TABLE} AS b (run_key, next_cursor, pages, counts, finished, updated_at)
-    VALUES (p_run_key, p_next_cursor, 1, v_counts, p_last_page, now())
-    ON CONFLICT (run_key) DO UPDATE SET
-      next_cursor = EXCLUDED.next_cursor,
-      pages = b.pages + 1,
-      counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((b.counts->>k)::int, 0) + coalesce((EXCLUDED.counts->>k)::int, 0)), '{}')
-                FROM (SELECT jsonb_object_keys(b.counts) UNION SELECT jsonb_object_keys(EXCLUDED.counts)) AS keys(k)),
-      finished = EXCLUDED.finished,
-      updated_at = now();
-  END IF;
+  ${SAVE_PROGRESS}
 END
 $batch$`;
-  const snapshot = `CREATE OR REPLACE FUNCTION ${SNAPSHOT_FUNCTION}()
+}
+
+function snapshotFunction(settings: StackSettings): string {
+  const c = usersTableColumns(settings.usersTable);
+  return `CREATE OR REPLACE FUNCTION ${SNAPSHOT_FUNCTION}()
 RETURNS TABLE (retool_user_id text, email text, first_name text, last_name text, active boolean)
 LANGUAGE sql
 STABLE
@@ -172,18 +189,14 @@ AS $snap$
   FROM ${c.qualifiedName}
   WHERE ${ident(c.retoolUserId)} IS NOT NULL
 $snap$`;
-  const role = ident(settings.retoolRole.name);
-  // The scheduled reconcile runs inside Retool as the Retool role; without it, only admins batch.
-  const scheduled = settings.retool.reconcileSchedule !== undefined;
-  const grants = scheduled
-    ? [`GRANT EXECUTE ON FUNCTION ${BATCH_FUNCTION_SIGNATURE} TO ${role}`, `GRANT EXECUTE ON FUNCTION ${SNAPSHOT_FUNCTION}() TO ${role}`]
-    : [`REVOKE EXECUTE ON FUNCTION ${BATCH_FUNCTION_SIGNATURE} FROM ${role}`, `REVOKE EXECUTE ON FUNCTION ${SNAPSHOT_FUNCTION}() FROM ${role}`];
-  return {
-    id: "006_batch_sync",
-    description: `${BATCH_FUNCTION} and ${SNAPSHOT_FUNCTION}, for backfill and reconcile`,
-    transactional: true,
-    statements: [
-      `CREATE TABLE IF NOT EXISTS ${PROGRESS_TABLE} (
+}
+
+/** The outcomes a batch reports: sync_user_outcome's, and failed. */
+export const BATCH_OUTCOMES = [...OUTCOMES, "failed"] as const;
+
+export function batchStatements(settings: StackSettings): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${PROGRESS_TABLE} (
   run_key text PRIMARY KEY,
   next_cursor text,
   pages integer NOT NULL DEFAULT 0,
@@ -191,11 +204,7 @@ $snap$`;
   finished boolean NOT NULL DEFAULT false,
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
-      batch,
-      snapshot,
-      `REVOKE ALL ON FUNCTION ${BATCH_FUNCTION_SIGNATURE} FROM PUBLIC`,
-      `REVOKE ALL ON FUNCTION ${SNAPSHOT_FUNCTION}() FROM PUBLIC`,
-      ...grants,
-    ],
-  };
+    batchFunction(settings),
+    snapshotFunction(settings),
+  ];
 }

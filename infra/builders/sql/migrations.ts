@@ -1,10 +1,9 @@
 // Stack settings -> the ordered list of migrations. `pulumi up` applies this list and `render`
 // writes it, so the two can never disagree.
 import { StackSettings } from "../../config/schema";
-import { batchSyncMigration } from "./batchSync";
+import { functionsMigration } from "./functionsMigration";
 import { Migration } from "./migration";
 import { retoolRoleGrantsMigration } from "./retoolRoleGrants";
-import { syncFunctionMigration } from "./syncFunction";
 import { syncSchemaMigration } from "./syncSchema";
 import { usersTableMigrations } from "./usersTable";
 
@@ -13,9 +12,9 @@ export function tableMigrations(settings: StackSettings): Migration[] {
   return [syncSchemaMigration(), ...usersTableMigrations(settings.usersTable)];
 }
 
-/** The migrations for the sync function and the Retool role's privileges. */
+/** The sync functions and the Retool roles' privileges. */
 export function accessMigrations(settings: StackSettings): Migration[] {
-  return [syncFunctionMigration(settings), retoolRoleGrantsMigration(settings), batchSyncMigration(settings)];
+  return [functionsMigration(settings), retoolRoleGrantsMigration(settings)];
 }
 
 export function allMigrations(settings: StackSettings): Migration[] {

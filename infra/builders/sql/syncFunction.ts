@@ -1,13 +1,13 @@
-// retool_sync.sync_user: the one write path. Every way a user reaches the table (Continue page,
-// Retool Events, backfill, reconcile) ends here, so the rules live in one place, in one
-// transaction, where concurrency and forged input can be handled atomically.
+// retool_sync.sync_user_outcome: the one write path. Every way a user reaches the table ends here,
+// so the rules live in one place, in one transaction, where concurrency and forged input can be
+// handled atomically. Each step of a call is one function below, in the order the call takes them:
+// a known user, linking an unlinked row by email, inserting, and settling a conflict.
 import { StackSettings } from "../../config/schema";
-import { SYNC_SCHEMA, literal } from "./identifiers";
-import { Migration } from "./migration";
-import { SOURCES } from "./retoolUserId";
+import { ident, literal } from "./identifiers";
+import { CORE_FUNCTION, CORE_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE, SYNC_FUNCTION, SYNC_SIGNATURE } from "./syncApi";
 import {
-  SYNC_FUNCTION,
   SyncValues,
+  emailKey,
   emailLock,
   inputChecks,
   newRow,
@@ -19,101 +19,126 @@ import {
   shown,
   trustedSource,
 } from "./syncRules";
-import { usersTableColumns } from "./usersTableColumns";
-
-export { SYNC_FUNCTION };
-export const SYNC_FUNCTION_SIGNATURE = `${SYNC_FUNCTION}(text, text, text, text, text, boolean)`;
-const CORE_FUNCTION = `${SYNC_SCHEMA}.sync_user_outcome`;
-export const SYNC_CORE_FUNCTION_SIGNATURE = `${CORE_FUNCTION}(text, text, text, text, text, boolean)`;
+import { UsersTableColumns, usersTableColumns } from "./usersTableColumns";
 
 /** How a call ended, as sync_user_outcome reports it (backfill counts these). */
 export const OUTCOMES = ["created", "linked", "updated", "deactivated", "unchanged"] as const;
 export type SyncOutcome = (typeof OUTCOMES)[number];
 
 /** The names sync_user_outcome holds one user's normalised values under. */
-const CALL_VALUES: SyncValues = { id: "p_retool_user_id", email: "v_email", first: "v_first", last: "v_last", source: "p_source", active: "p_active", seen: "v_seen" };
+const CALL_VALUES: SyncValues = {
+  id: "p_retool_user_id",
+  email: "v_email",
+  key: "v_key",
+  first: "v_first",
+  last: "v_last",
+  source: "p_source",
+  active: "p_active",
+  seen: "v_seen",
+};
 
-export function syncFunctionMigration(settings: StackSettings): Migration {
-  const c = usersTableColumns(settings.usersTable);
-  const T = c.qualifiedName;
-  const col = ruleColumns(c);
-  const adopted = settings.usersTable.mode === "adopt";
-  const linkByEmail = settings.linkByEmail;
-  const linkFromPage = settings.linkByEmailFromContinuePage;
+type Columns = ReturnType<typeof ruleColumns>;
 
-  const validation = inputChecks(CALL_VALUES)
-    .map((check) => `
-  IF ${check.fails} THEN
-    ${check.raise}
-  END IF;`)
-    .join("");
+/** A row of the users table as the synced_user every entry point returns: sync columns only. */
+export function syncedUserOf(c: UsersTableColumns, row: string): string {
+  const byField: Record<(typeof SYNCED_USER_FIELDS)[number][0], string> = {
+    retool_user_id: c.retoolUserId,
+    email: c.email,
+    first_name: c.firstName,
+    last_name: c.lastName,
+    active: c.active,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    last_seen_at: c.lastSeenAt,
+  };
+  return `ROW(${SYNCED_USER_FIELDS.map(([f, type]) => `${row}.${ident(byField[f])}::${type}`).join(", ")})::${SYNCED_USER_TYPE}`;
+}
 
-  // Trusted sources carry Retool's own data: new values win. The Continue page carries what a
-  // browser claims: it may fill a name that is missing, never change one, never change email.
-  const trustedSet = `
-        ${col.email} = v_email,
-        ${col.first} = coalesce(v_first, ${col.first}),
-        ${col.last} = coalesce(v_last, ${col.last}),
-        ${col.active} = coalesce(p_active, ${col.active}, true)`;
-  const untrustedSet = `
-        ${col.first} = coalesce(${col.first}, v_first),
-        ${col.last} = coalesce(${col.last}, v_last),
-        ${col.active} = coalesce(${col.active}, true)`;
-  const changed = (set: "trusted" | "untrusted") =>
-    set === "trusted"
-      ? `(${col.email}, ${col.first}, ${col.last}, ${col.active}) IS DISTINCT FROM (v_email, coalesce(v_first, ${col.first}), coalesce(v_last, ${col.last}), coalesce(p_active, ${col.active}, true))`
-      : `(${col.first}, ${col.last}, ${col.active}) IS DISTINCT FROM (coalesce(${col.first}, v_first), coalesce(${col.last}, v_last), coalesce(${col.active}, true))`;
+const done = (c: UsersTableColumns, outcome: string) => `
+        o_outcome := ${outcome};
+        o_user := ${syncedUserOf(c, "v_row")};
+        RETURN;`;
 
-  const knownUser = `
-    IF v_trusted THEN
+/**
+ * A user whose Retool id is already in the table. Retool's own data wins: email, names and
+ * whether the user is active follow it, unless the new email belongs to another row.
+ */
+function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string {
+  const current = `(v_row.${col.email}, v_row.${col.first}, v_row.${col.last}, v_row.${col.active})`;
+  const wanted = `(v_email, coalesce(v_first, v_row.${col.first}), coalesce(v_last, v_row.${col.last}), coalesce(p_active, v_row.${col.active}, true))`;
+  return `
       SELECT * INTO v_row FROM ${T} WHERE ${col.id} = p_retool_user_id FOR UPDATE;
       IF FOUND THEN
-        IF lower(v_row.${col.email}) IS DISTINCT FROM lower(v_email) THEN
-          SELECT * INTO v_holder FROM ${T} WHERE lower(${col.email}) = lower(v_email) AND ${col.pk} <> v_row.${col.pk} LIMIT 1;
+        IF ${emailKey(`v_row.${col.email}`)} IS DISTINCT FROM v_key THEN
+          SELECT * INTO v_holder FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.pk} <> v_row.${col.pk} LIMIT 1;
           IF FOUND THEN
             ${raise("23505", "cannot change the email of %s to %s: row %s (Retool id %s) holds that address", "Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.", "p_retool_user_id", shown("v_email"), `v_holder.${col.pk}`, `coalesce(v_holder.${col.id}, 'none')`)}
           END IF;
         END IF;
         o_outcome := CASE
           WHEN v_row.${col.active} IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
-          WHEN (v_row.${col.email}, v_row.${col.first}, v_row.${col.last}, v_row.${col.active})
-               IS DISTINCT FROM (v_email, coalesce(v_first, v_row.${col.first}), coalesce(v_last, v_row.${col.last}), coalesce(p_active, v_row.${col.active}, true))
-            THEN 'updated'
+          WHEN ${current} IS DISTINCT FROM ${wanted} THEN 'updated'
           ELSE 'unchanged' END;
         IF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN
-          UPDATE ${T} SET${trustedSet},
-            ${col.updatedAt} = CASE WHEN ${changed("trusted")} THEN now() ELSE ${col.updatedAt} END,
+          UPDATE ${T} SET
+            ${col.email} = v_email,
+            ${col.first} = coalesce(v_first, ${col.first}),
+            ${col.last} = coalesce(v_last, ${col.last}),
+            ${col.active} = coalesce(p_active, ${col.active}, true),
+            ${col.updatedAt} = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE ${col.updatedAt} END,
             ${col.lastSeen} = coalesce(v_seen, ${col.lastSeen})
           WHERE ${col.pk} = v_row.${col.pk}
           RETURNING * INTO v_row;
-        END IF;
-        o_row := v_row;
-        RETURN;
-      END IF;
-    ELSE
-      UPDATE ${T} SET${untrustedSet},
-        ${col.updatedAt} = CASE WHEN ${changed("untrusted")} THEN now() ELSE ${col.updatedAt} END,
-        ${col.lastSeen} = v_seen
-      WHERE ${col.id} = p_retool_user_id
-      RETURNING * INTO v_row;
-      IF FOUND THEN
-        o_outcome := 'unchanged';
-        o_row := v_row;
-        RETURN;
-      END IF;
-    END IF;`;
+        END IF;${done(c, "o_outcome")}
+      END IF;`;
+}
 
+/**
+ * A user whose Retool id is already in the table, seen by a browser's claim: it may only fill a
+ * missing name, and only on the row that has both the id and the email it claims. A claim that
+ * pairs an id with another address changes nothing and learns nothing.
+ */
+function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): string {
+  const filled = `(${col.first}, ${col.last}, ${col.active}) IS DISTINCT FROM (coalesce(${col.first}, v_first), coalesce(${col.last}, v_last), coalesce(${col.active}, true))`;
+  return `
+      UPDATE ${T} SET
+        ${col.first} = coalesce(${col.first}, v_first),
+        ${col.last} = coalesce(${col.last}, v_last),
+        ${col.active} = coalesce(${col.active}, true),
+        ${col.updatedAt} = CASE WHEN ${filled} THEN now() ELSE ${col.updatedAt} END,
+        ${col.lastSeen} = v_seen
+      WHERE ${col.id} = p_retool_user_id AND ${emailKey(col.email)} = v_key
+      RETURNING * INTO v_row;
+      IF FOUND THEN${done(c, "'unchanged'")}
+      END IF;
+      PERFORM 1 FROM ${T} WHERE ${col.id} = p_retool_user_id;
+      IF FOUND THEN
+        ${raise("42501", "the row of Retool user %s has another email than %s, and a %s call may not change it", "Only Retool's own data (an event, a backfill or reconcile) changes an email. If this user's email changed in Retool, run `npm run reconcile -- --apply`.", "p_retool_user_id", shown("v_email"), "p_source")}
+      END IF;`;
+}
+
+function knownUser(c: UsersTableColumns, col: Columns, T: string): string {
+  return `
+    IF v_trusted THEN${knownUserTrusted(c, col, T)}
+    ELSE${knownUserUntrusted(c, col, T)}
+    END IF;`;
+}
+
+/**
+ * A row that has the address but no Retool id yet gets this user's id. Adopted tables may hold
+ * an address twice; then no row is guessed.
+ */
+function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
   const ambiguity = adopted
     ? `
-      SELECT count(*) INTO v_matches FROM ${T} WHERE lower(${col.email}) = lower(v_email) AND ${col.id} IS NULL;
+      SELECT count(*) INTO v_matches FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL;
       IF v_matches > 1 THEN
         ${raise("21000", "%s rows in %s have the email %s and no Retool id; refusing to guess which one is %s", "Merge or delete the duplicate rows, or set retool_user_id on the right one by hand, then retry.", "v_matches", literal(`${c.schema}.${c.table}`), shown("v_email"), "p_retool_user_id")}
       END IF;`
     : "";
-
-  const link = `
+  return `
     IF v_link THEN${ambiguity}
-      SELECT * INTO v_row FROM ${T} WHERE lower(${col.email}) = lower(v_email) AND ${col.id} IS NULL LIMIT 1 FOR UPDATE;
+      SELECT * INTO v_row FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL LIMIT 1 FOR UPDATE;
       IF FOUND THEN
         UPDATE ${T} SET ${col.id} = p_retool_user_id,
           ${col.email} = CASE WHEN v_trusted THEN v_email ELSE ${col.email} END,
@@ -125,47 +150,41 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
           ${col.lastSeen} = coalesce(v_seen, ${col.lastSeen})
         WHERE ${col.pk} = v_row.${col.pk} AND ${col.id} IS NULL
         RETURNING * INTO v_row;
-        IF FOUND THEN
-          o_outcome := 'linked';
-          o_row := v_row;
-          RETURN;
+        IF FOUND THEN${done(c, "'linked'")}
         END IF;
       END IF;
     END IF;`;
+}
 
-  // Adopted tables have no unique index on email, so first inserts for one address are
-  // serialised by an advisory lock instead; created tables rely on their unique index.
-  // ON CONFLICT without a target covers every unique index (Retool id and email alike), so a
-  // concurrent first call ends in "nothing inserted", never in a unique-violation error.
+/**
+ * A new user's row. ON CONFLICT without a target covers every unique index (Retool id and email
+ * alike), so a concurrent first call ends in "nothing inserted", never in an error. Adopted
+ * tables have no unique index on email: first inserts of an address are serialised by a lock.
+ */
+function insertNew(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
   const fresh = newRow(c, CALL_VALUES);
-  const insertRow = `
+  const insert = `
     INSERT INTO ${T} ${fresh.columns}
     VALUES (${fresh.values})
     ON CONFLICT DO NOTHING
     RETURNING * INTO v_row;
-    IF FOUND THEN
-      o_outcome := 'created';
-      o_row := v_row;
-      RETURN;
+    IF FOUND THEN${done(c, "'created'")}
     END IF;`;
-  const insert = adopted
-    ? `
-    PERFORM ${emailLock("v_email")};
-    IF NOT EXISTS (SELECT 1 FROM ${T} WHERE lower(${col.email}) = lower(v_email)) THEN${insertRow}
-    END IF;`
-    : insertRow;
+  if (!adopted) return insert;
+  return `
+    PERFORM ${emailLock("v_key")};
+    IF NOT EXISTS (SELECT 1 FROM ${T} WHERE ${emailKey(col.email)} = v_key) THEN${insert}
+    END IF;`;
+}
 
-  const linkRefusedHint = !linkByEmail
-    ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
-    : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
-
-  const conflict = `
-    -- Nothing inserted: a unique index already holds this id or this email.
+/** Nothing was inserted: a concurrent call won (go round again), or the address is another's. */
+function settleConflict(c: UsersTableColumns, col: Columns, T: string, linkRefusedHint: string): string {
+  return `
     PERFORM 1 FROM ${T} WHERE ${col.id} = p_retool_user_id;
     IF FOUND THEN
       CONTINUE; -- a concurrent first call for the same user won; go round and update that row
     END IF;
-    SELECT * INTO v_holder FROM ${T} WHERE lower(${col.email}) = lower(v_email) LIMIT 1;
+    SELECT * INTO v_holder FROM ${T} WHERE ${emailKey(col.email)} = v_key LIMIT 1;
     IF FOUND THEN
       IF v_holder.${col.id} IS NULL THEN
         IF v_link THEN
@@ -176,8 +195,24 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
       ${raise("23505", "the email %s already belongs to Retool user %s (row %s), not to %s", "Retool emails are unique, so that row is out of date or this call is forged: run `npm run reconcile` to see which, then retry.", shown("v_email"), `v_holder.${col.id}`, `v_holder.${col.pk}`, "p_retool_user_id")}
     END IF;
     ${raise("23505", "inserting %s conflicted with a unique constraint of %s other than the Retool id and email", "Check the table's other unique indexes; sync_user only fills the Retool columns.", "p_retool_user_id", literal(`${c.schema}.${c.table}`))}`;
+}
 
-  const core = `CREATE OR REPLACE FUNCTION ${CORE_FUNCTION}(
+/** sync_user_outcome: validation, then the steps in order, retried when a concurrent call races it. */
+function coreFunction(settings: StackSettings): string {
+  const c = usersTableColumns(settings.usersTable);
+  const T = c.qualifiedName;
+  const col = ruleColumns(c);
+  const adopted = settings.usersTable.mode === "adopt";
+  const linkRefusedHint = !settings.linkByEmail
+    ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
+    : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
+  const validation = inputChecks(CALL_VALUES, settings.emailCharacters)
+    .map((check) => `
+  IF ${check.fails} THEN
+    ${check.raise}
+  END IF;`)
+    .join("");
+  return `CREATE OR REPLACE FUNCTION ${CORE_FUNCTION}(
   p_retool_user_id text,
   p_email text,
   p_first_name text,
@@ -185,7 +220,7 @@ export function syncFunctionMigration(settings: StackSettings): Migration {
   p_source text,
   p_active boolean DEFAULT NULL,
   OUT o_outcome text,
-  OUT o_row ${T}
+  OUT o_user ${SYNCED_USER_TYPE}
 )
 LANGUAGE plpgsql
 VOLATILE
@@ -195,89 +230,80 @@ AS $sync$
 #variable_conflict use_column
 DECLARE
   v_email text := ${normalizedEmail("p_email")};
+  v_key text := ${emailKey("v_email")};
   v_first text := ${normalizedName("p_first_name")};
   v_last text := ${normalizedName("p_last_name")};
   v_trusted boolean := ${trustedSource("p_source")};
-  v_link boolean := ${linkByEmail ? "true" : "false"} AND (${trustedSource("p_source")} OR ${linkFromPage ? "true" : "false"});
+  v_link boolean := ${settings.linkByEmail} AND (${trustedSource("p_source")} OR ${settings.linkByEmailFromContinuePage});
   v_seen timestamptz := ${seenAt("p_source")};
   v_row ${T};
   v_holder ${T};
   v_matches bigint;
 BEGIN${validation}
-  FOR v_attempt IN 1..3 LOOP${knownUser}${link}${insert}${conflict}
+  FOR v_attempt IN 1..3 LOOP${knownUser(c, col, T)}${linkByEmail(c, col, T, adopted)}${insertNew(c, col, T, adopted)}${settleConflict(c, col, T, linkRefusedHint)}
   END LOOP;
   ${raise("40001", "could not settle %s after 3 attempts under concurrent changes", "Retry the call.", "p_retool_user_id")}
 END
 $sync$`;
+}
 
-  const wrapper = `CREATE OR REPLACE FUNCTION ${SYNC_FUNCTION}(
-  p_retool_user_id text,
-  p_email text,
-  p_first_name text,
-  p_last_name text,
-  p_source text,
-  p_active boolean DEFAULT NULL
+/** A function that runs the core with a fixed source and returns its user. */
+export function coreWrapper(name: string, params: string[], source: string, active: string): string {
+  return `CREATE OR REPLACE FUNCTION ${name}(
+  ${params.join(",\n  ")}
 )
-RETURNS ${T}
+RETURNS ${SYNCED_USER_TYPE}
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $wrap$
-  SELECT (s.o_row).* FROM ${CORE_FUNCTION}(p_retool_user_id, p_email, p_first_name, p_last_name, p_source, p_active) AS s
+  SELECT (s.o_user).* FROM ${CORE_FUNCTION}(p_retool_user_id, p_email, p_first_name, p_last_name, ${source}, ${active}) AS s
 $wrap$`;
+}
 
-  // A changed users table changes the functions' return type, which CREATE OR REPLACE refuses;
-  // dropping a function loses no data, so an outdated one is dropped first.
-  const dropOutdated = `DO $drop$
+export const USER_PARAMS = ["p_retool_user_id text", "p_email text", "p_first_name text", "p_last_name text"];
+
+/** The type every entry point returns; created once, never altered in place. */
+export function syncedUserType(): string {
+  return `DO $type$
+BEGIN
+  IF to_regtype(${literal(SYNCED_USER_TYPE)}) IS NULL THEN
+    CREATE TYPE ${SYNCED_USER_TYPE} AS (${SYNCED_USER_FIELDS.map(([f, t]) => `${f} ${t}`).join(", ")});
+  END IF;
+END
+$type$`;
+}
+
+/**
+ * Releases before the dedicated synced_user type returned the users table's row type (an adopted
+ * table's private columns included); CREATE OR REPLACE cannot change a result type, and dropping
+ * a function loses no data, so those are dropped first.
+ */
+export function dropOutdated(signatures: string[]): string {
+  return `DO $drop$
 DECLARE
   v_fn regprocedure;
 BEGIN
-  FOREACH v_fn IN ARRAY ARRAY[to_regprocedure(${literal(SYNC_FUNCTION_SIGNATURE)}), to_regprocedure(${literal(SYNC_CORE_FUNCTION_SIGNATURE)})] LOOP
+  FOREACH v_fn IN ARRAY ARRAY[${signatures.map((s) => `to_regprocedure(${literal(s)})`).join(", ")}] LOOP
     IF v_fn IS NOT NULL AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_proc p
       WHERE p.oid = v_fn
-        AND (p.prorettype = ${literal(T)}::regtype OR ${literal(T)}::regtype = ANY (p.proallargtypes))
+        AND (p.prorettype = ${literal(SYNCED_USER_TYPE)}::regtype OR ${literal(SYNCED_USER_TYPE)}::regtype = ANY (p.proallargtypes))
     ) THEN
       EXECUTE format('DROP FUNCTION %s', v_fn);
     END IF;
   END LOOP;
 END
 $drop$`;
-
-  return {
-    id: "004_sync_function",
-    description: `${SYNC_FUNCTION}, the single write path into ${c.schema}.${c.table}`,
-    transactional: true,
-    statements: [
-      dropOutdated,
-      core,
-      wrapper,
-      `REVOKE ALL ON FUNCTION ${SYNC_CORE_FUNCTION_SIGNATURE} FROM PUBLIC`,
-      `REVOKE ALL ON FUNCTION ${SYNC_FUNCTION_SIGNATURE} FROM PUBLIC`,
-      `COMMENT ON FUNCTION ${SYNC_FUNCTION_SIGNATURE} IS ${literal(
-        "Creates or updates the row of one Retool user and returns it. p_source is set by the calling workflow: continue_page (untrusted), event, backfill, reconcile. See README: the sync function's contract.",
-      )}`,
-    ],
-  };
 }
 
-/** The values of one sync_user call, as expressions of the caller (e.g. Retool `{{ }}` templates). */
-export interface SyncUserCallArgs {
-  retoolUserId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  active?: string;
-}
-
-/**
- * The statement a Retool SQL block runs. The arguments are Retool `{{ }}` expressions, which
- * Retool sends as prepared-statement parameters, never as SQL text; only the source is a literal,
- * fixed here and not editable by the people whose data it carries.
- */
-export function syncUserCall(source: (typeof SOURCES)[number], args: SyncUserCallArgs): string {
-  const values = [args.retoolUserId, args.email, args.firstName, args.lastName, literal(source)];
-  if (args.active !== undefined) values.push(args.active);
-  return `SELECT * FROM ${SYNC_FUNCTION}(${values.join(", ")})`;
+/** The core and the admin's plain sync_user, in the statements migration 004 runs. */
+export function coreStatements(settings: StackSettings): string[] {
+  return [
+    syncedUserType(),
+    dropOutdated([CORE_SIGNATURE, SYNC_SIGNATURE]),
+    coreFunction(settings),
+    coreWrapper(SYNC_FUNCTION, [...USER_PARAMS, "p_source text", "p_active boolean DEFAULT NULL"], "p_source", "p_active"),
+  ];
 }

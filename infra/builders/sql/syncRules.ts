@@ -1,21 +1,22 @@
-// The rules of the one write path, as SQL fragments over named values. sync_user applies them to
-// one user; sync_users applies the same fragments to a whole page at once for users that are
-// plainly new. Both render from here, so a rule changed here changes in both.
-import { SYNC_SCHEMA, ident, literal } from "./identifiers";
-import {
-  EMAIL_MAX_LENGTH,
-  RETOOL_NAME_MAX_LENGTH,
-  RETOOL_USER_ID_MAX_LENGTH,
-  RETOOL_USER_ID_PATTERN,
-  SOURCES,
-  TRUSTED_SOURCES,
-} from "./retoolUserId";
+// The rules of the one write path, as SQL fragments over named values. sync_user_outcome applies
+// them to one user; sync_users applies the same fragments to a whole page at once for users that
+// are plainly new. Both render from here, so a rule changed here changes in both.
+import { EMAIL_MAX_LENGTH, EmailCharset, canonicalEmailSql, emailPattern, storedEmailSql } from "./emailForm";
+import { ident, literal } from "./identifiers";
+import { CONTROL_CHARACTERS, RETOOL_NAME_MAX_LENGTH, RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "./retoolUserId";
+import { CORE_FUNCTION } from "./syncApi";
 import { UsersTableColumns } from "./usersTableColumns";
 
-export const SYNC_FUNCTION = `${SYNC_SCHEMA}.sync_user`;
-
-/** Letters, digits, dots and the like around one @, and a dot in the domain; no spaces or control characters. */
-const EMAIL_PATTERN = "^[^@[:space:][:cntrl:]]+@[^@[:space:][:cntrl:].]+(\\.[^@[:space:][:cntrl:].]+)+$";
+/**
+ * Where a call's data comes from. The caller never says: each entry point fixes its source, and
+ * each Retool login role may execute only the entry point whose rules fit it.
+ */
+export const SOURCES = ["continue_page", "event", "backfill", "reconcile"] as const;
+export type SyncSource = (typeof SOURCES)[number];
+/** Retool's own statements about a user (events, its REST API), not a browser's claim. */
+export const TRUSTED_SOURCES: readonly SyncSource[] = ["event", "backfill", "reconcile"];
+/** A sign-in: only these count as the user being seen. */
+export const LOGIN_SOURCES: readonly SyncSource[] = ["continue_page", "event"];
 
 export const list = (items: readonly string[]) => items.map(literal).join(", ");
 
@@ -23,7 +24,7 @@ export const list = (items: readonly string[]) => items.map(literal).join(", ");
 export function raise(errcode: string, message: string, hint: string, ...args: string[]): string {
   const formatArgs = args.length ? `, ${args.join(", ")}` : "";
   return `RAISE EXCEPTION USING ERRCODE = '${errcode}',
-      MESSAGE = format(${literal(`${SYNC_FUNCTION}: ${message}`)}${formatArgs}),
+      MESSAGE = format(${literal(`${CORE_FUNCTION}: ${message}`)}${formatArgs}),
       HINT = ${literal(hint)};`;
 }
 
@@ -44,14 +45,14 @@ export function ruleColumns(c: UsersTableColumns) {
   };
 }
 
-/** Whitespace around an address is never part of it. */
-export const normalizedEmail = (raw: string) => `btrim(${raw})`;
+/** The address as it is kept: surrounding spaces removed, Unicode NFC. */
+export const normalizedEmail = storedEmailSql;
+/** What addresses are compared by: the index, linking and the locks all use this. */
+export const emailKey = canonicalEmailSql;
 /** A blank name is no name: it never overwrites one. */
 export const normalizedName = (raw: string) => `nullif(btrim(${raw}), '')`;
-/** Data that comes from Retool itself, not from a user's browser. */
 export const trustedSource = (source: string) => `${source} IN (${list(TRUSTED_SOURCES)})`;
-/** Only a login (the Continue page, a Retool event) counts as being seen; backfill does not. */
-export const seenAt = (source: string) => `CASE WHEN ${source} IN ('continue_page', 'event') THEN now() END`;
+export const seenAt = (source: string) => `CASE WHEN ${source} IN (${list(LOGIN_SOURCES)}) THEN now() END`;
 /**
  * Adopted tables have no unique index on email, so first inserts are serialised by an advisory
  * lock on the address's bucket. Buckets, not a lock per address: one call with thousands of new
@@ -61,16 +62,19 @@ export const seenAt = (source: string) => `CASE WHEN ${source} IN ('continue_pag
  * bucket only wait for each other's commit.
  */
 export const EMAIL_LOCK_BUCKETS = 256;
-/** The bucket of an address, 0 to EMAIL_LOCK_BUCKETS - 1. */
-export const emailBucket = (email: string) => `(hashtext(lower(${email})) & ${EMAIL_LOCK_BUCKETS - 1})`;
+/** The bucket of a canonical address, 0 to EMAIL_LOCK_BUCKETS - 1. */
+export const emailBucket = (key: string) => `(hashtext(${key}) & ${EMAIL_LOCK_BUCKETS - 1})`;
 /** Two-key advisory locks are a key space of their own: no clash with the migration runner's lock. */
 export const bucketLock = (bucket: string) => `pg_advisory_xact_lock(hashtext('retool_sync.email'), ${bucket})`;
-export const emailLock = (email: string) => bucketLock(emailBucket(email));
+export const emailLock = (key: string) => bucketLock(emailBucket(key));
 
 /** The expressions that hold one user's normalised values. */
 export interface SyncValues {
   id: string;
+  /** The address in its stored form. */
   email: string;
+  /** Its canonical form. */
+  key: string;
   first: string;
   last: string;
   source: string;
@@ -80,11 +84,15 @@ export interface SyncValues {
 }
 
 /** Each input rule: when `fails` holds, `raise` says what was wrong. Checked in this order. */
-export function inputChecks(v: SyncValues): { fails: string; raise: string }[] {
+export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: string; raise: string }[] {
+  const characters =
+    charset === "ascii"
+      ? "printable ASCII characters only (emailCharacters: ascii)"
+      : "no spaces, control, invisible or format characters (emailCharacters: unicode)";
   return [
     {
       fails: `${v.source} IS NULL OR ${v.source} NOT IN (${list(SOURCES)})`,
-      raise: raise("22023", "p_source %s is not a known source", `Use one of: ${SOURCES.join(", ")}. The calling workflow sets it; end users never do.`, shown(v.source)),
+      raise: raise("22023", "p_source %s is not a known source", `Use one of: ${SOURCES.join(", ")}; the entry point each Retool role may call sets it.`, shown(v.source)),
     },
     {
       fails: `${v.id} IS NULL OR ${v.id} = ''`,
@@ -108,11 +116,11 @@ export function inputChecks(v: SyncValues): { fails: string; raise: string }[] {
       raise: raise("22023", "p_email is %s characters long", `An email address has at most ${EMAIL_MAX_LENGTH} characters.`, `length(${v.email})`),
     },
     {
-      fails: `${v.email} !~ ${literal(EMAIL_PATTERN)}`,
-      raise: raise("22023", "p_email %s is not an email address", "Expected one @, a dot in the domain, and no spaces or control characters.", shown(v.email)),
+      fails: `${v.email} !~ ${literal(emailPattern(charset, "postgres"))}`,
+      raise: raise("22023", "p_email %s is not an email address", `Expected one @, a dot in the domain, and ${characters}.`, shown(v.email)),
     },
     ...(["first", "last"] as const).map((name) => ({
-      fails: `char_length(${v[name]}) > ${RETOOL_NAME_MAX_LENGTH} OR ${v[name]} ~ '[[:cntrl:]]'`,
+      fails: `char_length(${v[name]}) > ${RETOOL_NAME_MAX_LENGTH} OR ${v[name]} ~ ${literal(CONTROL_CHARACTERS)}`,
       raise: raise(
         "22023",
         `p_${name}_name %s is longer than %s characters or has control characters`,
@@ -129,8 +137,8 @@ export function inputChecks(v: SyncValues): { fails: string; raise: string }[] {
 }
 
 /** True when no input rule fails (a rule that yields NULL does not fail, as in plpgsql's IF). */
-export function passesInputChecks(v: SyncValues): string {
-  return `NOT (${inputChecks(v)
+export function passesInputChecks(v: SyncValues, charset: EmailCharset): string {
+  return `NOT (${inputChecks(v, charset)
     .map((c) => `coalesce(${c.fails}, false)`)
     .join("\n    OR ")})`;
 }

@@ -1,6 +1,18 @@
 // Errors from Retool's REST API, worded for the person who has to fix them: which call failed,
 // what Retool said, and what to do. Never includes the token or the request body.
 
+/**
+ * Removes a token from text a server sent back: the token itself, and any bearer credential,
+ * since a server may echo the Authorization header in its error body.
+ */
+export function redactor(token: string): (text: string) => string {
+  return (text) => {
+    let out = text.replace(/\b(Bearer|Basic)\s+[^\s"',;()]+/gi, "$1 [redacted]");
+    if (token.length >= 4) out = out.split(token).join("[redacted]");
+    return out;
+  };
+}
+
 /** The scope each endpoint needs (spec 2.12 operation descriptions); a 403 names it. */
 export function scopeFor(method: string, path: string): string {
   const area = path.replace(/^\/+/, "").split(/[/?]/)[0];
@@ -37,7 +49,7 @@ function advice(d: RetoolApiErrorDetails): string {
     case 429:
       return `Retool kept rate-limiting after ${d.attempts} attempts. Lower retool.rateLimitPerMinute (or --rate-limit), or try again later.`;
     case undefined:
-      return `Retool could not be reached after ${d.attempts} attempts. Check retool.url and the network between here and Retool.`;
+      return `No whole answer after ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}. Check retool.url and the network between here and Retool.`;
     default:
       return d.status >= 500
         ? `Retool had a server error after ${d.attempts} attempts. Check status.retool.com (or your instance's logs), then try again.`
@@ -51,9 +63,13 @@ export class RetoolApiError extends Error {
 
   constructor(readonly details: RetoolApiErrorDetails) {
     const endpoint = `${details.method.toUpperCase()} /api/v2${details.path}`;
-    const what = details.status ? `failed with ${details.status}` : "got no response";
+    const what = details.status ? `failed with ${details.status}` : "got no usable answer";
     const said = details.retoolMessage ? `: ${details.retoolMessage}` : "";
-    super(`Retool API ${endpoint} ${what}${said}. ${advice(details)}`);
+    const message = `Retool API ${endpoint} ${what}${said}. ${advice(details)}`;
+    super(message);
+    // Set again: in a dynamic provider, Pulumi's closure serializer turns super() into
+    // Error.call(this, ...), which sets no message on `this`.
+    this.message = message;
     this.name = "RetoolApiError";
     this.status = details.status;
     this.endpoint = endpoint;

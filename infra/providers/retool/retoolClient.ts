@@ -1,24 +1,49 @@
 // The one client for Retool's REST API (v2), used by the resource provider and by backfill and
 // reconcile. axios for HTTP, axios-retry for backoff (exponential with jitter, honouring
 // Retry-After), Bottleneck for the client-side rate limit. Shapes from Retool's OpenAPI spec 2.12.
-import type { AxiosError, AxiosInstance } from "axios";
-import { RetoolApiError } from "./retoolApiError";
+//
+// The server is not trusted to end anything by itself: each attempt has a deadline for the whole
+// exchange (not only for idle time), each answer a size limit, a user list a page limit, and no
+// redirect is followed. The caller's stop signal aborts the request in flight. No message ever
+// carries the token, even when the server echoes it back.
+import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from "axios";
+import { RetoolApiError, redactor } from "./retoolApiError";
+import { RejectedUser, RetoolUser, checkRetoolUsers } from "./retoolUsers";
 
 export interface RetoolClientOptions {
   /** The Retool origin, e.g. https://acme.retool.com (the client adds /api/v2). */
   url: string;
   token: string;
-  /** Requests per minute; Retool's Terraform provider uses 45. 0 or undefined-with-0: no limit. */
+  /** Requests per minute; Retool's Terraform provider uses 45. 0: no limit. */
   rateLimitPerMinute?: number;
-  /** Retries after the first attempt, for 429, 5xx and dropped connections. */
+  /** Retries after the first attempt, for 429, 5xx, deadlines and dropped connections. */
   retries?: number;
   /** First backoff step in ms; each retry doubles it, plus up to 20% jitter. */
   retryBaseMs?: number;
+  /** Deadline of one attempt, from sending the request to the last byte of the answer. */
   timeoutMs?: number;
+  /** Largest answer taken, in bytes. */
+  maxResponseBytes?: number;
+  /** Most pages of users read when Retool sends no total_count. */
+  maxPages?: number;
+  /** Aborting it aborts the request in flight; the call then throws RetoolStopped. */
+  signal?: AbortSignal;
   /** How to fix a bad token where this client is used, e.g. "run `pulumi config set --secret retoolApiToken <token>`". */
   tokenHint?: string;
   /** Told about each retry, for progress output. */
   onRetry?: (info: { method: string; path: string; attempt: number; reason: string }) => void;
+}
+
+/** The caller's stop signal ended the call. */
+export class RetoolStopped extends Error {
+  constructor(readonly endpoint: string) {
+    const message = `Stopped on request during ${endpoint}.`;
+    super(message);
+    // Set again: in a dynamic provider, Pulumi's closure serializer turns super() into
+    // Error.call(this, ...), which sets no message on `this`.
+    this.message = message;
+    this.name = "RetoolStopped";
+  }
 }
 
 export interface RetoolEnvironment {
@@ -40,19 +65,14 @@ export interface RetoolResourceConfiguration {
   environment: { id: string; name: string };
 }
 
-export interface RetoolUser {
-  id: string;
-  email: string;
-  active: boolean;
-  first_name: string | null;
-  last_name: string | null;
-  last_active?: string | null;
-  created_at?: string;
-  [key: string]: unknown;
-}
+export type { RetoolUser, RejectedUser };
 
 export interface UsersPage {
   users: RetoolUser[];
+  /** Records of the page that were not passed on (see retoolUsers.ts). */
+  rejected: RejectedUser[];
+  /** How many records the page had. */
+  records: number;
   /** The cursor that fetched this page (undefined for the first). */
   cursor?: string;
   /** The cursor for the next page; undefined on the last. */
@@ -65,67 +85,102 @@ export interface UsersPage {
 type CursorParam = "next_token" | "next";
 
 const PAGE_SIZE = 100;
+// Referenced inside the class as a module-local: an exported const would compile to
+// `exports.X`, which Pulumi's closure serializer does not carry into a dynamic provider.
+const DEFAULTS = { retries: 5, retryBaseMs: 500, timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024, maxPages: 10_000 } as const;
+export const CLIENT_DEFAULTS = DEFAULTS;
+
+/** Why an attempt's signal fired: the deadline (retryable) or the caller's stop (final). */
+const deadlineHit = (error: AxiosError) => error.code === "ERR_CANCELED" && (error.config?.signal as AbortSignal | undefined)?.reason?.name === "TimeoutError";
 
 export class RetoolClient {
   private readonly http: AxiosInstance;
-  readonly retries: number;
+  private readonly o: Required<Pick<RetoolClientOptions, keyof typeof DEFAULTS>> & RetoolClientOptions;
+  private readonly redact: (text: string) => string;
 
-  constructor(private readonly options: RetoolClientOptions) {
+  constructor(options: RetoolClientOptions) {
     // Loaded here, not at module top: a dynamic provider is serialized into Pulumi's state and
     // resolves packages from the project's node_modules when it runs.
     const axios: import("axios").AxiosStatic = require("axios");
     const axiosRetry = (require("axios-retry") as typeof import("axios-retry")).default;
     const Bottleneck: typeof import("bottleneck").default = require("bottleneck");
-    this.retries = options.retries ?? 5;
+    this.o = { ...DEFAULTS, ...options };
+    this.redact = redactor(options.token);
+    const o = this.o;
     this.http = axios.create({
       baseURL: `${options.url.replace(/\/+$/, "")}/api/v2`,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: o.timeoutMs,
+      maxContentLength: o.maxResponseBytes,
+      maxBodyLength: o.maxResponseBytes,
+      // A redirect could carry the request, and the token, to another origin; none is followed.
+      maxRedirects: 0,
       headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
       // Our own errors say what to do; axios' would carry the request config (and the token).
       validateStatus: () => true,
     });
     const perMinute = options.rateLimitPerMinute ?? 45;
-    if (perMinute > 0) {
-      const limiter = new Bottleneck({ minTime: Math.ceil(60_000 / perMinute), maxConcurrent: 1 });
-      // A request interceptor, so that retries wait their turn too.
-      this.http.interceptors.request.use((config) => limiter.schedule(async () => config));
-    }
+    const limiter = perMinute > 0 ? new Bottleneck({ minTime: Math.ceil(60_000 / perMinute), maxConcurrent: 1 }) : undefined;
+    // Per attempt (retries pass through here again): wait for the rate limit, then start the
+    // attempt's deadline, tied to the caller's stop signal.
+    this.http.interceptors.request.use(async (config: InternalAxiosRequestConfig) => {
+      if (limiter) await limiter.schedule(async () => undefined);
+      const deadline = AbortSignal.timeout(o.timeoutMs);
+      config.signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+      return config;
+    });
     // Statuses are errors again for axios-retry's sake, after validateStatus let them through.
     this.http.interceptors.response.use((response) => {
       if (response.status === 429 || response.status >= 500) {
-        const error = new (axios.AxiosError)(`status ${response.status}`, undefined, response.config, response.request, response);
-        return Promise.reject(error);
+        return Promise.reject(new axios.AxiosError(`status ${response.status}`, undefined, response.config, response.request, response));
       }
       return response;
     });
     axiosRetry(this.http, {
-      retries: this.retries,
-      retryDelay: (count, error) => axiosRetry.exponentialDelay(count, error, options.retryBaseMs ?? 500),
-      retryCondition: (error) => retryable(error),
+      retries: o.retries,
+      // Each attempt gets a whole deadline of its own (the request interceptor above).
+      shouldResetTimeout: true,
+      retryDelay: (count, error) => axiosRetry.exponentialDelay(count, error, o.retryBaseMs),
+      retryCondition: (error) => !o.signal?.aborted && retryable(error),
       onRetry: (count, error, config) =>
-        options.onRetry?.({ method: (config.method ?? "get").toUpperCase(), path: config.url ?? "", attempt: count, reason: error.response ? `status ${error.response.status}` : (error.code ?? error.message) }),
+        options.onRetry?.({ method: (config.method ?? "get").toUpperCase(), path: config.url ?? "", attempt: count + 1, reason: this.reasonOf(error) }),
     });
+  }
+
+  private reasonOf(error: AxiosError): string {
+    if (error.response) return `status ${error.response.status}`;
+    if (deadlineHit(error)) return `no whole answer within ${this.o.timeoutMs} ms`;
+    return this.redact(error.code ?? error.message);
   }
 
   /** One call; returns Retool's whole {success, data, ...} envelope (list endpoints carry paging fields beside data). */
   async request<T>(method: string, path: string, { params, body, allow404 = false }: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {}): Promise<T | undefined> {
     const fail = (status: number | undefined, retoolMessage: string | undefined, attempts: number) =>
-      new RetoolApiError({ method, path, status, retoolMessage, attempts, tokenHint: this.options.tokenHint ?? "update the token where you configured it" });
+      new RetoolApiError({ method, path, status, retoolMessage: retoolMessage && this.redact(retoolMessage), attempts, tokenHint: this.o.tokenHint ?? "update the token where you configured it" });
+    if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
     let response;
     try {
       response = await this.http.request({ method, url: path, params, data: body });
     } catch (e) {
-      const error = e as AxiosError<{ message?: string }>;
-      const attempts = this.retries + 1;
+      const error = e as AxiosError<unknown>;
+      if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
+      const attempts = attemptsOf(error.config);
       if (error.response) throw fail(error.response.status, messageOf(error.response.data), attempts);
-      throw fail(undefined, error.code ?? error.message, attempts);
+      if (error.code === "ERR_BAD_RESPONSE" && /maxContentLength/.test(error.message)) {
+        throw fail(undefined, `the answer was larger than ${this.o.maxResponseBytes} bytes, so it was cut off`, attempts);
+      }
+      throw fail(undefined, this.reasonOf(error), attempts);
     }
+    const attempts = attemptsOf(response.config);
     if (response.status === 404 && allow404) return undefined;
     if (response.status === 204) return undefined;
-    if (response.status >= 300) throw fail(response.status, messageOf(response.data), 1);
+    if (response.status >= 300 && response.status < 400) {
+      const to = String(response.headers.location ?? "somewhere");
+      throw fail(response.status, `Retool answered with a redirect to ${to}, which this client never follows: set retool.url (or --retool-url) to the origin Retool really serves`, attempts);
+    }
+    if (response.status >= 300) throw fail(response.status, messageOf(response.data), attempts);
     const envelope = response.data as { success?: boolean; data?: unknown } | undefined;
     if (!envelope || typeof envelope !== "object" || !("data" in envelope)) {
-      throw fail(response.status, `the response is not Retool's {success, data} envelope (got ${describeBody(response.data)})`, 1);
+      throw fail(response.status, `the response is not Retool's {success, data} envelope (got ${describeBody(response.data)})`, attempts);
     }
     return envelope as T;
   }
@@ -175,54 +230,73 @@ export class RetoolClient {
     await this.request("DELETE", `/resource_configurations/${encodeURIComponent(configurationId)}`, { allow404: true });
   }
 
-  async getUser(id: string): Promise<RetoolUser | undefined> {
-    return this.data<RetoolUser>("GET", `/users/${encodeURIComponent(id)}`, { allow404: true });
+  async getUser(id: string): Promise<unknown> {
+    return this.data<unknown>("GET", `/users/${encodeURIComponent(id)}`, { allow404: true });
   }
 
   /**
-   * Every Retool user, a page at a time. Asks for pages of 100 with next_token (spec 2.12); follows
-   * `next` when the server answers in the older form; takes the whole list when it ignores limit.
-   * `from` resumes at a cursor an earlier run saved.
+   * Every Retool user, a page at a time, each record checked (retoolUsers.ts). Asks for pages of
+   * 100 with next_token (spec 2.12); follows `next` when the server answers in the older form;
+   * takes the whole list when it ignores limit. `from` resumes at a cursor an earlier run saved.
+   * Stops with an error when the pages run past what total_count implies (or past maxPages).
    */
   async *userPages(from?: string): AsyncGenerator<UsersPage> {
     let cursor = from;
     let cursorParam: CursorParam = "next_token";
     const seen = new Set<string>();
-    for (;;) {
+    let largestTotal: number | undefined;
+    const endless = (why: string) => new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: this.redact(why), attempts: 1, tokenHint: "" });
+    for (let pages = 1; ; pages++) {
       const params: Record<string, unknown> = { limit: PAGE_SIZE };
       if (cursor) params[cursorParam] = cursor;
-      const body = await this.request<{ data: RetoolUser[]; next_token?: string | null; next?: string | null; has_more?: boolean; total_count?: number }>("GET", "/users", { params });
-      if (!Array.isArray(body?.data)) {
-        throw new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: "the users list has no data array", attempts: 1, tokenHint: "" });
-      }
+      const body = await this.request<{ data: unknown; next_token?: unknown; next?: unknown; has_more?: boolean; total_count?: unknown }>("GET", "/users", { params });
+      if (!Array.isArray(body?.data)) throw endless("the users list has no data array");
+      const total = typeof body.total_count === "number" && Number.isInteger(body.total_count) && body.total_count >= 0 ? body.total_count : undefined;
+      if (total !== undefined) largestTotal = Math.max(largestTotal ?? 0, total);
       let next: string | undefined;
-      if (body!.next_token) next = body!.next_token;
-      else if (body!.next && body!.has_more !== false) {
-        next = body!.next;
+      if (typeof body.next_token === "string" && body.next_token) next = body.next_token;
+      else if (typeof body.next === "string" && body.next && body.has_more !== false) {
+        next = body.next;
         cursorParam = "next";
       }
-      yield { users: body!.data, cursor, next, total: typeof body!.total_count === "number" ? body!.total_count : undefined };
+      const { users, rejected } = checkRetoolUsers(body.data);
+      yield { users, rejected, records: body.data.length, cursor, next, total };
       if (!next) return;
-      if (seen.has(next)) throw new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: `the cursor ${next} came back twice; stopping rather than looping`, attempts: 1, tokenHint: "" });
+      // One page more than total_count implies allows for a user added during the run.
+      const limit = largestTotal !== undefined ? Math.ceil(largestTotal / PAGE_SIZE) + 1 : this.o.maxPages;
+      if (pages >= limit) {
+        throw endless(
+          largestTotal !== undefined
+            ? `Retool sent a cursor for page ${pages + 1}, but its total_count of ${largestTotal} users fills at most ${limit - 1}; stopping rather than reading without end`
+            : `Retool sent no total_count and kept sending cursors past ${limit} pages; stopping rather than reading without end`,
+        );
+      }
+      if (seen.has(next)) throw endless(`the cursor ${next.slice(0, 40)} came back twice; stopping rather than looping`);
       seen.add(next);
       cursor = next;
     }
   }
 }
 
+/** Attempts made for a request: axios-retry counts the retries in its own corner of the config. */
+function attemptsOf(config: unknown): number {
+  return ((config as { "axios-retry"?: { retryCount?: number } } | undefined)?.["axios-retry"]?.retryCount ?? 0) + 1;
+}
+
 function retryable(error: AxiosError): boolean {
   const method = (error.config?.method ?? "get").toLowerCase();
   const status = error.response?.status;
   if (status === 429) return true; // not processed: safe for any method
-  // A POST that got a 5xx or lost its connection may have been applied; retrying could make a
-  // second resource. GET, PATCH (replace) and DELETE are idempotent.
+  // A POST that got a 5xx, lost its connection or ran out of time may have been applied;
+  // retrying could make a second resource. GET, PATCH (replace) and DELETE are idempotent.
   if (method === "post") return !error.response && ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(error.code ?? "");
   if (status !== undefined) return status >= 500;
-  return error.code !== "ERR_CANCELED";
+  if (error.code === "ERR_BAD_RESPONSE" && /maxContentLength/.test(error.message)) return false; // the next answer would be as big
+  return error.code !== "ERR_CANCELED" || deadlineHit(error);
 }
 
 function messageOf(data: unknown): string | undefined {
-  if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") return (data as { message: string }).message;
+  if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") return (data as { message: string }).message.slice(0, 300);
   return typeof data === "string" && data.length > 0 ? describeBody(data) : undefined;
 }
 

@@ -10,6 +10,7 @@ const origin = { stack: "dev", file: "Pulumi.dev.yaml" };
 const P = "retool-user-sync:";
 const good = {
   [`${P}plan`]: "business",
+  [`${P}retool`]: { url: "https://acme.retool.com" },
   [`${P}database`]: { host: "db", name: "app", adminUser: "admin" },
   [`${P}databaseAdminPassword`]: "[secret]",
   "postgresql:host": "ignored: another namespace",
@@ -36,11 +37,17 @@ describe("parseStackConfig", () => {
       usersTable: { mode: "create", schema: "public", name: "users", primaryKey: "id", emailColumn: "email" },
       linkByEmail: true,
       linkByEmailFromContinuePage: false,
-      retoolRole: { name: "retool_sync_app", canReadUsers: true },
+      emailCharacters: "ascii",
+      retoolRoles: {
+        page: { name: "retool_sync_page", canReadUsers: false },
+        trusted: { name: "retool_sync_trusted", canReadUsers: false },
+        connectionLimit: 20,
+        statementTimeoutMs: 60000,
+      },
       retool: {
+        url: "https://acme.retool.com",
         environments: ["production"],
-        resourceName: "retool-user-sync",
-        apiResourceName: "retool-user-sync-api",
+        resources: { page: { name: "retool-user-sync-page" }, trusted: { name: "retool-user-sync-trusted" }, api: { name: "retool-user-sync-api" } },
         homeAppUrl: "/",
         templateVersion: "3.360.0",
         timezone: "UTC",
@@ -67,7 +74,13 @@ describe("parseStackConfig", () => {
     ["a misspelled key", { [`${P}linkByEmial`]: true }, /retool-user-sync:linkByEmial: unknown key/],
     ["a misspelled nested key", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", hots: "x" } }, /retool-user-sync:database.hots: unknown key/],
     ["a table name with a quote", { [`${P}usersTable`]: { name: 'users"; drop' } }, /usersTable.name: got "users\\"; drop"; name must be a lowercase Postgres identifier/],
-    ["an uppercase role name", { [`${P}retoolRole`]: { name: "Retool" } }, /retoolRole.name: got "Retool"/],
+    ["an uppercase role name", { [`${P}retoolRoles`]: { page: { name: "Retool" } } }, /retoolRoles.page.name: got "Retool"/],
+    ["one role for both levels of trust", { [`${P}retoolRoles`]: { page: { name: "app" }, trusted: { name: "app" } } }, /retoolRoles.trusted.name: got "app"; the page and trusted roles must be two roles/],
+    ["a key of an earlier release", { [`${P}retoolRole`]: { name: "retool_sync_app" } }, /retool-user-sync:retoolRole: replaced by retoolRoles.page and retoolRoles.trusted/],
+    ["a nested key of an earlier release", { [`${P}retool`]: { url: "https://a.retool.com", databaseResourceId: "x" } }, /retool-user-sync:retool.databaseResourceId: replaced by retool.resources.page.id or retool.resources.trusted.id/],
+    ["a business stack with no way to check the page", { [`${P}retool`]: {} }, /retool.url: got nothing; business checks the Continue page's claim against Retool's REST API.*or set retool.continuePageCheck: current-user/],
+    ["a page check on a plan without a choice", { [`${P}plan`]: "team", [`${P}retool`]: { continuePageCheck: "current-user" } }, /retool.continuePageCheck: got "current-user"; only the business plan chooses/],
+    ["a lookalike-friendly email setting misspelt", { [`${P}emailCharacters`]: "utf8" }, /emailCharacters: got "utf8".*"ascii"\|"unicode"/],
     ["the reserved schema", { [`${P}usersTable`]: { schema: "retool_sync" } }, /usersTable.schema: got "retool_sync"; schema retool_sync is reserved/],
     ["an unknown table mode", { [`${P}usersTable`]: { mode: "replace" } }, /usersTable.mode: got "replace"/],
     ["a non-boolean flag", { [`${P}linkByEmail`]: "yes" }, /linkByEmail: got "yes"/],
@@ -77,7 +90,21 @@ describe("parseStackConfig", () => {
   });
 
   it("reports every problem at once", () => {
-    expect(problems({ [`${P}plan`]: "pro", [`${P}database`]: { host: "" } }, []).length).toBeGreaterThanOrEqual(4);
+    expect(problems({ [`${P}plan`]: "pro", [`${P}database`]: { host: "" } }, [])).toEqual([
+      'retool-user-sync:plan: got "pro"; Invalid option: expected one of "free"|"team"|"business"|"enterprise"',
+      'retool-user-sync:database.host: got ""; host is required',
+      "retool-user-sync:database.name: got nothing; Invalid input: expected string, received undefined",
+      "retool-user-sync:database.adminUser: got nothing; Invalid input: expected string, received undefined",
+    ]);
+  });
+
+  it("asks for the users:read token when the program makes the API resource, and refuses one nothing uses", () => {
+    const managed = { ...good, [`${P}retoolApiToken`]: "[secret]" };
+    expect(problems(managed, [...secretKeys, `${P}retoolApiToken`])).toEqual([
+      "retool-user-sync:retoolUsersReadToken: missing; set it with `pulumi config set --secret retoolUsersReadToken <value> --stack dev`",
+    ]);
+    const unused = { ...good, [`${P}retool`]: { url: "https://acme.retool.com", continuePageCheck: "current-user" }, [`${P}retoolUsersReadToken`]: "[secret]" };
+    expect(problems(unused, [...secretKeys, `${P}retoolUsersReadToken`]).join("\n")).toMatch(/retoolUsersReadToken: is set, but no workflow of this stack reads Retool's API/);
   });
 
   it("refuses a password given in clear, without echoing it", () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allMigrations } from "../../../infra/builders/sql/migrations";
 import { Migration, withChecksums } from "../../../infra/builders/sql/migration";
 import { MigrationError, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
-import { connect, createLoginRole, freshDatabase } from "../../support/database";
+import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { provision, tableDump } from "../../support/provisioned";
 import { settingsFor } from "../../support/settings";
 
@@ -41,7 +41,7 @@ describe("applyMigrations", () => {
     try {
       await db.admin.query(`SELECT retool_sync.sync_user('user_keep1', 'keep@example.com', 'K', NULL, 'event')`);
       const rows = await tableDump(db.admin, '"public"."users"');
-      const changed = settingsFor(db.conn.database, { linkByEmail: false, retoolRole: { canReadUsers: false } });
+      const changed = settingsFor(db.conn.database, { linkByEmail: false, retoolRoles: { page: { canReadUsers: true } } });
       const report = await applyMigrations(db.admin, withChecksums(allMigrations(changed)));
       expect(report.applied).toEqual(["004_sync_function", "005_retool_role_grants"]);
       expect(await tableDump(db.admin, '"public"."users"')).toBe(rows);
@@ -53,7 +53,7 @@ describe("applyMigrations", () => {
   it("rolls a failing step back whole and records nothing for it", async () => {
     const conn = await freshDatabase();
     const settings = settingsFor(conn.database);
-    await createLoginRole(conn, settings.retoolRole.name);
+    await createStackRoles(conn, settings);
     const client = await connect(conn);
     try {
       const broken: Migration = {
@@ -92,7 +92,7 @@ describe("adopt mode on a busy table", () => {
   it("steps aside while another transaction holds the table, then finishes", async () => {
     const conn = await freshDatabase();
     const settings = settingsFor(conn.database, { usersTable: { mode: "adopt", name: "people" } });
-    await createLoginRole(conn, settings.retoolRole.name);
+    await createStackRoles(conn, settings);
     const setup = await connect(conn);
     const holder = await connect(conn);
     const client = await connect(conn);
@@ -166,18 +166,17 @@ describe("adopt mode on a pre-filled table", () => {
        WHERE i.indrelid = 'crm.customers'::regclass AND c.relname <> 'customers_pkey' ORDER BY 1`,
     );
     expect(idx.rows).toEqual([
-      { relname: "customers_email_lower_idx", indisvalid: true, indisunique: false },
+      { relname: "customers_email_canonical_idx", indisvalid: true, indisunique: false },
       { relname: "customers_retool_user_id_key", indisvalid: true, indisunique: true },
     ]);
   });
 
   it("links an existing customer by email and creates new ones with the table's own defaults", async () => {
-    const linked = await db.admin.query(
-      "SELECT * FROM retool_sync.sync_user('user_p7', 'PERSON7@example.com', 'Pat', 'Seven', 'backfill')",
-    );
-    expect(linked.rows[0]).toMatchObject({ contact_email: "PERSON7@example.com", plan: "basic", notes: { n: 7 }, retool_first_name: "Pat", retool_active: true });
-    const created = await db.admin.query("SELECT * FROM retool_sync.sync_user('user_new', 'brand.new@example.com', NULL, NULL, 'continue_page')");
-    expect(created.rows[0]).toMatchObject({ plan: "basic", retool_user_id: "user_new", contact_email: "brand.new@example.com" });
+    const row = (retoolUserId: string) => db.admin.query("SELECT * FROM crm.customers WHERE retool_user_id = $1", [retoolUserId]).then((r) => r.rows[0]);
+    await db.admin.query("SELECT * FROM retool_sync.sync_user('user_p7', 'PERSON7@example.com', 'Pat', 'Seven', 'backfill')");
+    expect(await row("user_p7")).toMatchObject({ contact_email: "PERSON7@example.com", plan: "basic", notes: { n: 7 }, retool_first_name: "Pat", retool_active: true });
+    await db.admin.query("SELECT * FROM retool_sync.sync_user('user_new', 'brand.new@example.com', NULL, NULL, 'continue_page')");
+    expect(await row("user_new")).toMatchObject({ plan: "basic", retool_user_id: "user_new", contact_email: "brand.new@example.com" });
   });
 
   it("refuses to guess between two unlinked rows with the same email", async () => {
@@ -198,5 +197,52 @@ describe("adopt mode on a pre-filled table", () => {
     expect(report.applied).toEqual(["003_users_table_indexes"]);
     const valid = await db.admin.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass");
     expect(valid.rows[0].indisvalid).toBe(true);
+  });
+});
+
+describe("upgrading a table whose addresses were compared by lower()", () => {
+  /** A users table as an earlier release made it: unique on lower(email), not on the canonical form. */
+  async function earlierTable(emails: string[]) {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database);
+    await createStackRoles(conn, settings);
+    const client = await connect(conn);
+    await client.query(`CREATE TABLE public.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, retool_user_id text UNIQUE, email text NOT NULL,
+      first_name text, last_name text, active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(), last_seen_at timestamptz);
+      CREATE UNIQUE INDEX users_email_lower_key ON public.users (lower(email));`);
+    for (const [i, email] of emails.entries()) await client.query("INSERT INTO public.users (retool_user_id, email) VALUES ($1, $2)", [`user_old${i}`, email]);
+    return { client, settings };
+  }
+
+  it("stops, naming the rows that are one address in canonical form, and changes nothing", async () => {
+    const { client, settings } = await earlierTable(["bob@corp.com", "\uff42ob@corp.com", "ann@corp.com"]);
+    try {
+      const before = await tableDump(client, "public.users");
+      const err = await applyMigrations(client, withChecksums(allMigrations(settings))).catch((e) => e);
+      expect(err).toBeInstanceOf(MigrationError);
+      expect(err.message).toMatch(/public\.users holds addresses that are the same address in canonical form: bob@corp\.com \(rows 1, 2\)/);
+      expect(err.message).toMatch(/Merge each pair of rows, or correct one of the addresses/);
+      expect(await tableDump(client, "public.users")).toBe(before);
+      expect([...(await appliedChecksums(client)).keys()]).toEqual(["001_sync_schema"]);
+      // Once a person resolves it, the upgrade goes through and the old index makes way.
+      await client.query("UPDATE public.users SET email = 'bob.two@corp.com' WHERE id = 2");
+      await applyMigrations(client, withChecksums(allMigrations(settings)));
+      const indexes = await client.query("SELECT indexname FROM pg_indexes WHERE tablename = 'users' AND indexname LIKE '%email%'");
+      expect(indexes.rows.map((r) => r.indexname)).toEqual(["users_email_canonical_key"]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("keeps rows stored in other forms that are distinct addresses, without merging them", async () => {
+    const { client, settings } = await earlierTable(["bob@corp.com", "bob@corp.com\u200b", "B\u043eb@corp.com"]);
+    try {
+      const before = await tableDump(client, "public.users");
+      await applyMigrations(client, withChecksums(allMigrations(settings)));
+      expect(await tableDump(client, "public.users")).toBe(before);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -5,14 +5,14 @@ import { describe, expect, it } from "vitest";
 import { allMigrations, accessMigrations, tableMigrations } from "../../../infra/builders/sql/migrations";
 import { withChecksums } from "../../../infra/builders/sql/migration";
 import { MigrationSetState, diffMigrationSet, migrationSetProvider } from "../../../infra/providers/migrationSetProvider";
-import { connect, createLoginRole, freshDatabase } from "../../support/database";
+import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { tableDump } from "../../support/provisioned";
 import { settingsFor } from "../../support/settings";
 
 async function state(setName: "users-table" | "sync-access", overrides: Parameters<typeof settingsFor>[1] = {}) {
   const conn = await freshDatabase();
   const settings = settingsFor(conn.database, overrides);
-  await createLoginRole(conn, settings.retoolRole.name);
+  await createStackRoles(conn, settings);
   const migrations = setName === "users-table" ? tableMigrations(settings) : accessMigrations(settings);
   const s: MigrationSetState = {
     setName,
@@ -105,6 +105,13 @@ describe("migrationSetProvider against Postgres", () => {
 });
 
 describe("migrationSetProvider as Pulumi's provider host runs it", () => {
+  it("reports a failing migration with its whole message", async () => {
+    const { s } = await state("users-table");
+    const broken = { ...s, migrations: withChecksums([{ id: "009_broken", description: "fails", transactional: true, statements: ["SELECT no_such_function()"] }]) };
+    const out = await runSerializedProvider("./infra/providers/migrationSetProvider", "migrationSetProvider", broken, "return provider.create(inputs);");
+    expect(out).toEqual({ thrown: "Migration 009_broken failed and was rolled back: function no_such_function() does not exist (hint: No function matches the given name and argument types. You might need to add explicit type casts.)" });
+  });
+
   it("serializes under ts-node and works when loaded from text in plain Node", async () => {
     const { conn, s, settings } = await state("users-table");
     const full = { ...s, migrations: withChecksums(allMigrations(settings)) };
@@ -118,7 +125,7 @@ describe("migrationSetProvider as Pulumi's provider host runs it", () => {
        return { applied: created.outs.lastApplied, changes: diff.changes };`,
     );
     expect(out).toEqual({
-      applied: ["001_sync_schema", "002_users_table", "004_sync_function", "005_retool_role_grants", "006_batch_sync"],
+      applied: ["001_sync_schema", "002_users_table", "004_sync_function", "005_retool_role_grants"],
       changes: false,
     });
     const admin = await connect(conn);

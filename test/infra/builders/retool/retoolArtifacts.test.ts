@@ -3,13 +3,13 @@
 import { unzipSync, strFromU8 } from "fflate";
 import { describe, expect, it } from "vitest";
 import { retoolArtifacts } from "../../../../infra/builders/artifacts";
-import { CONTINUE_PAGE_APP, WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
+import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { templateKeys } from "../../../../infra/builders/retool/workflow/pluginTemplates";
-import { decodeTransit } from "../../../../infra/builders/retool/workflow/transit";
-import { SYNC_FUNCTION } from "../../../../infra/builders/sql/syncFunction";
-import { PLANS, Plan } from "../../../../infra/config/schema";
-import { settingsFor } from "../../../support/settings";
+import { edges, readWorkflow } from "../../../support/retoolWorkflow";
+import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";
+import { PLANS, Plan, StackSettings } from "../../../../infra/config/schema";
+import { DeepPartial, settingsFor } from "../../../support/settings";
 
 // Facts from shared/reference/retool-workflow-format.md §1 and §3.3: the keys of an exported
 // workflow and of a pluginTemplate record, in Retool's order.
@@ -29,38 +29,18 @@ const SQL_ONLY_KEYS = ["editorMode", "tableName", "actionType", "records", "reco
 const PASSWORD = "db-admin-password-x9";
 const TOKEN = "rtk_token_value_y7";
 
-function render(plan: Plan, secrets: string[] = [], retool: Record<string, unknown> = {}) {
-  const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com", ...retool } } as never);
+function render(plan: Plan, secrets: string[] = [], retool: DeepPartial<StackSettings["retool"]> = {}) {
+  const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com", ...retool } });
   const layout = retoolLayout(settings, secrets);
   const artifacts = retoolArtifacts({ settings, layout, stack: "ci" });
   return { settings, layout, artifacts, byPath: Object.fromEntries(artifacts.map((a) => [a.path, a])) };
 }
 
-type Block = { uuid: string; pluginId: string; blockType: string; editorType: string; resourceName: string; incomingOnSuccessEdges: string[] };
-type Tree = Record<string, any>;
-
-function workflow(content: string) {
-  const file = JSON.parse(content);
-  const tree = decodeTransit(file.templateData) as Tree;
-  const app = tree["~#iR"];
-  const flat = app.v.plugins["~#iOM"] as unknown[];
-  const plugins: Record<string, Tree> = {};
-  for (let i = 0; i < flat.length; i += 2) plugins[flat[i] as string] = (flat[i + 1] as Tree)["~#iR"];
-  const template = (id: string) => {
-    const kv = plugins[id].v.template["~#iM"] as unknown[];
-    return Object.fromEntries(Array.from({ length: kv.length / 2 }, (_, i) => [kv[2 * i], kv[2 * i + 1]]));
-  };
-  return { file, app, plugins, template, blocks: file.blockData as Block[] };
-}
-
-/** The block graph as "parent -> child" pluginIds, from the uuids in incomingOnSuccessEdges. */
-function edges(blocks: Block[]): string[] {
-  const byUuid = Object.fromEntries(blocks.map((b) => [b.uuid, b.pluginId]));
-  return blocks.flatMap((b) => b.incomingOnSuccessEdges.map((u) => `${byUuid[u]} -> ${b.pluginId}`));
-}
+const workflow = readWorkflow;
 
 const EXPECTED_GRAPHS: Record<string, string[]> = {
   "workflow-continue-page.json": ["startTrigger -> syncUser", "syncUser -> response1"],
+  "workflow-continue-page.json (business)": ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"],
   "workflow-retool-event-user-created.json": ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"],
   "workflow-retool-event-login-attempted.json": ["startTrigger -> syncUser", "syncUser -> response1"],
 };
@@ -70,9 +50,12 @@ describe.each(PLANS)("retool artifacts on plan %s", (plan) => {
   const workflows = artifacts.filter((a) => a.path.startsWith("workflow-"));
 
   it("has the files the plan needs", () => {
-    const expected = plan === "enterprise"
-      ? ["retool-resource.json", "retool-api-resource.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"]
-      : ["retool-resource.json", "workflow-continue-page.json", "continue-page.zip"];
+    const expected = {
+      free: ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"],
+      team: ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"],
+      business: ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-continue-page.json", "continue-page.zip"],
+      enterprise: ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"],
+    }[plan];
     expect(artifacts.map((a) => a.path)).toEqual(expected);
     expect(layout.managed).toBe(false);
   });
@@ -91,46 +74,47 @@ describe.each(PLANS)("retool artifacts on plan %s", (plan) => {
       if (b.editorType === "SqlQueryUnified") expect(keys).toEqual(expect.arrayContaining([...templateKeys("javascript"), ...SQL_ONLY_KEYS]));
       else expect(keys).toEqual(expect.arrayContaining(templateKeys("javascript")));
     }
-    expect(edges(blocks)).toEqual(EXPECTED_GRAPHS[p as string]);
+    expect(edges(blocks)).toEqual(EXPECTED_GRAPHS[plan === "business" && p === "workflow-continue-page.json" ? `${p} (business)` : (p as string)]);
     expect(blocks[0]).toMatchObject({ pluginId: "startTrigger", blockType: "webhook", incomingOnSuccessEdges: [] });
     expect(file.triggerWebhooks).toEqual([expect.objectContaining({ name: "startTrigger", uuid: "startTrigger", headers: "{}" })]);
   });
 
-  it.each(workflows.map((w) => [w.path, w.content]))("%s binds every value as a {{ }} parameter and fixes the source", (_p, content) => {
+  it.each(workflows.map((w) => [w.path, w.content]))("%s binds every value as a {{ }} parameter, on the resource whose role fits", (_p, content) => {
     const { template, blocks } = workflow(content);
-    const sql = blocks.filter((b) => b.editorType === "SqlQueryUnified").map((b) => template(b.pluginId).query as string);
-    expect(sql).toHaveLength(1);
-    const call = new RegExp(`^SELECT \\* FROM ${SYNC_FUNCTION.replace(".", "\\.")}\\((.*)\\)$`).exec(sql[0]);
+    const sqlBlocks = blocks.filter((b) => b.editorType === "SqlQueryUnified");
+    expect(sqlBlocks).toHaveLength(1);
+    const sql = template(sqlBlocks[0].pluginId).query as string;
+    // A browser's claim goes to the page role's entry point; Retool's own word to the trusted one.
+    const entry = plan === "free" || plan === "team" ? ENTRY_POINTS.page : ENTRY_POINTS.retoolUser;
+    const call = new RegExp(`^SELECT \\* FROM ${entry.name.replace(".", "\\.")}\\((.*)\\)$`).exec(sql);
     expect(call).not.toBeNull();
     const args = call![1].split(/,\s*(?![^{]*\}\})/);
-    const source = plan === "enterprise" ? "'event'" : "'continue_page'";
-    expect(args[4]).toBe(source);
-    for (const [i, a] of args.entries()) if (i !== 4) expect(a).toMatch(/^\{\{ [^{}]+ \}\}$/);
-    expect(blocks.find((b) => b.editorType === "SqlQueryUnified")!.resourceName).toBe("retool-user-sync");
+    expect(args).toHaveLength(entry === ENTRY_POINTS.page ? 4 : 5);
+    for (const a of args) expect(a).toMatch(/^\{\{ [^{}]+ \}\}$/);
+    expect(sqlBlocks[0].resourceName).toBe(entry.role === "page" ? "retool-user-sync-page" : "retool-user-sync-trusted");
   });
 });
 
 describe("retool artifacts", () => {
   it("business with a users:read token checks the claim against Retool's API before writing", () => {
     const { byPath, layout } = render("business", ["retoolApiToken", "retoolUsersReadToken"]);
-    expect(layout).toMatchObject({ managed: true, checksContinuePage: true, createsApiResource: true });
+    expect(layout).toMatchObject({ managed: true, continuePage: "retool-api", created: ["trusted", "api"] });
     const { blocks, template } = workflow(byPath["workflow-continue-page.json"].content);
     expect(edges(blocks)).toEqual(["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"]);
     expect(template("lookupUser")).toMatchObject({ type: "GET" });
     expect(template("lookupUser").query).toMatch(/^users\/\{\{ .*startTrigger\.data\.retoolUserId.* \}\}$/);
     expect(template("syncUser").query).toContain("{{ verifyClaim.data.email }}");
-    expect(template("verifyClaim").query).toMatch(/toLowerCase\(\) !== String\(claimed\.email/);
   });
 
   it("points blocks at resource ids given in config", () => {
     const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
-    const { byPath } = render("team", [], { databaseResourceId: id });
+    const { byPath } = render("team", [], { resources: { page: { id } } });
     expect(workflow(byPath["workflow-continue-page.json"].content).blocks[1].resourceName).toBe(id);
   });
 
   it("never writes a secret: the config gives secret values, the files must not contain them", () => {
     for (const plan of PLANS) {
-      const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com" } } as never);
+      const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com" } });
       const layout = retoolLayout(settings, plan === "business" || plan === "enterprise" ? ["retoolApiToken", "retoolUsersReadToken"] : []);
       for (const a of retoolArtifacts({ settings, layout, stack: "ci" })) {
         const text = a.encoding === "base64" ? Object.values(unzipSync(Buffer.from(a.content, "base64"))).map((u) => strFromU8(u)).join("\n") : a.content;
@@ -147,17 +131,32 @@ describe("retool artifacts", () => {
   it("ships the Continue page as a Toolscript ZIP that runs the workflow with current_user and then opens the home app", () => {
     const { byPath } = render("team", [], { homeAppUrl: "/apps/home" });
     const files = unzipSync(Buffer.from(byPath["continue-page.zip"].content, "base64"));
-    const names = Object.keys(files).map((n) => n.replace(`${CONTINUE_PAGE_APP}/`, "")).sort();
-    expect(names).toEqual([".positions.json", "functions.rsx", "lib/openHomeApp.js", "lib/syncUserParams.txt", "main.rsx", "metadata.json"]);
-    const read = (n: string) => strFromU8(files[`${CONTINUE_PAGE_APP}/${n}`]);
+    const names = Object.keys(files).sort();
+    expect(names).toEqual([".positions.json", "functions.rsx", "lib/openHomeApp.js", "lib/syncUserParams.json", "main.rsx", "metadata.json"]);
+    const read = (n: string) => strFromU8(files[n]);
     expect(read("functions.rsx")).toContain(`workflowId="${WORKFLOW_ID_PLACEHOLDER}"`);
-    expect(read("lib/syncUserParams.txt")).toBe("{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}");
+    expect(read("lib/syncUserParams.json")).toBe("{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}");
     expect(read("lib/openHomeApp.js")).toContain('utils.openUrl("/apps/home"');
     // Every component the page shows has a position (Toolscript import rule).
     const positioned = Object.keys(JSON.parse(read(".positions.json")));
     const shown = [...read("main.rsx").matchAll(/<(?:Text|Button) id="(\w+)"/g)].map((m) => m[1]);
     expect(positioned.sort()).toEqual(shown.sort());
     expect(read("main.rsx")).not.toContain("<!--");
+  });
+});
+
+describe("the business Continue page with continuePageCheck: current-user", () => {
+  it("syncs from its own query on the page resource, with current_user's values only, and has no workflow", () => {
+    const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
+    const { byPath, artifacts } = render("business", [], { continuePageCheck: "current-user", resources: { page: { id } } });
+    expect(artifacts.map((a) => a.path)).toEqual(["retool-resource-page.json", "continue-page.zip"]);
+    const files = unzipSync(Buffer.from(byPath["continue-page.zip"].content, "base64"));
+    expect(strFromU8(files["lib/syncUser.sql"])).toBe(
+      "SELECT * FROM retool_sync.sync_page_user({{ current_user.sid }}, {{ current_user.email }}, {{ current_user.firstName }}, {{ current_user.lastName }})\n",
+    );
+    const functions = strFromU8(files["functions.rsx"]);
+    expect(functions).toMatch(new RegExp(`<SqlQueryUnified id="syncUser" query=\\{include\\("./lib/syncUser.sql", "string"\\)\\} resourceDisplayName="retool-user-sync-page" resourceName="${id}"`));
+    expect(functions).not.toContain("WorkflowRun");
   });
 });
 
@@ -168,6 +167,6 @@ describe("the scheduled reconcile workflow", () => {
     expect(file.crontab).toBe("0 * * * *");
     expect(blocks[0]).toMatchObject({ blockType: "schedule", options: { crontab: "0 * * * *", timezone: "UTC" } });
     expect(edges(blocks)).toEqual(["startTrigger -> listUsers", "listUsers -> reconcileUsers"]);
-    expect(template("reconcileUsers").query).toMatch(/^SELECT outcome, count\(\*\) AS users FROM retool_sync\.sync_users\(\{\{ JSON\.stringify\(listUsers\.data\.data\) \}\}::jsonb, 'reconcile'\) GROUP BY outcome$/);
+    expect(template("reconcileUsers").query).toMatch(/^SELECT outcome, count\(\*\) AS users FROM retool_sync\.reconcile_users\(\{\{ JSON\.stringify\(listUsers\.data\.data\) \}\}::jsonb\) GROUP BY outcome$/);
   });
 });

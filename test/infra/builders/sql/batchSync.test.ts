@@ -100,6 +100,7 @@ async function content(p: Provisioned): Promise<string[]> {
   return r.rows.map((x) => JSON.stringify(x)).sort();
 }
 
+const BUSINESS = { plan: "business", retool: { url: "https://acme.retool.com" } } as const;
 const ADOPTED = { usersTable: { mode: "adopt", schema: "crm", name: "customers", primaryKey: "customer_id", emailColumn: "contact_email" } } as const;
 
 /** A team's own table: its own columns, an unlinked row, and a trigger that refuses some rows. */
@@ -119,7 +120,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((p) => p.admin.end()));
 });
 
-async function twins(overrides: Parameters<typeof provision>[0], prepare: (admin: Client) => Promise<void>): Promise<[Provisioned, Provisioned]> {
+async function twins(overrides: Parameters<typeof provision>[0], prepare?: (admin: Client) => Promise<void>): Promise<[Provisioned, Provisioned]> {
   const a = await provision(overrides, prepare);
   const b = await provision(overrides, prepare);
   open.push(a, b);
@@ -128,9 +129,7 @@ async function twins(overrides: Parameters<typeof provision>[0], prepare: (admin
 
 describe("sync_users gives what sync_user gives, one user at a time", () => {
   it("on a created table", async () => {
-    const [batch, reference] = await twins({ plan: "business" } as never, async (admin) => {
-      void admin;
-    });
+    const [batch, reference] = await twins(BUSINESS);
     for (const p of [batch, reference]) await p.admin.query("INSERT INTO public.users (email, first_name) VALUES ('Existing@Example.com', 'Kept')");
     const pages = awkwardPages();
     const got = await batched(batch.admin, pages);
@@ -143,7 +142,7 @@ describe("sync_users gives what sync_user gives, one user at a time", () => {
   });
 
   it("on an adopted table, where a trigger refuses some rows and duplicate unlinked rows exist", async () => {
-    const [batch, reference] = await twins(ADOPTED as never, customersTable);
+    const [batch, reference] = await twins(ADOPTED, customersTable);
     for (const p of [batch, reference]) {
       await p.admin.query("INSERT INTO crm.customers (contact_email) VALUES ('existing@example.com'), ('Twin@example.com'), ('twin@EXAMPLE.com')");
     }
@@ -170,7 +169,7 @@ describe("sync_users takes the set-based path for plainly new users", () => {
   }
 
   it("on a created table: none for a page of new users, one per user that is not plainly new", async () => {
-    const db = await provision({ plan: "business" } as never);
+    const db = await provision(BUSINESS);
     open.push(db);
     expect(await perUserCalls(db, range(1, 100))).toEqual({ outcomes: Array(100).fill("created"), calls: 0 });
     expect(await perUserCalls(db, [...range(101, 109), user(1, { first_name: "Renamed" })])).toEqual({
@@ -185,7 +184,7 @@ describe("sync_users takes the set-based path for plainly new users", () => {
   });
 
   it("on an adopted table: one per user that is not plainly new", async () => {
-    const db = await provision(ADOPTED as never, customersTable);
+    const db = await provision(ADOPTED, customersTable);
     open.push(db);
     expect((await perUserCalls(db, range(1, 100))).calls).toBe(0);
     expect(await perUserCalls(db, [...range(101, 109), user(1, { first_name: "Renamed" })])).toEqual({
@@ -196,12 +195,13 @@ describe("sync_users takes the set-based path for plainly new users", () => {
 });
 
 describe("sync_users under concurrency", () => {
-  for (const [name, overrides, prepare] of [
-    ["created", { plan: "business" }, async () => undefined],
+  const tables: [string, Parameters<typeof provision>[0], ((admin: Client) => Promise<void>) | undefined][] = [
+    ["created", BUSINESS, undefined],
     ["adopted", ADOPTED, customersTable],
-  ] as const) {
+  ];
+  for (const [name, overrides, prepare] of tables) {
     it(`two batches racing for the same new users leave one row each and no failures (${name} table)`, async () => {
-      const db = await provision(overrides as never, prepare as (admin: Client) => Promise<void>);
+      const db = await provision(overrides, prepare);
       open.push(db);
       const [a, b] = await Promise.all([connect(db.conn), connect(db.conn)]);
       try {
@@ -224,7 +224,7 @@ describe("sync_users under concurrency", () => {
   }
 
   it("a batch racing first logins for other Retool ids with the same addresses, on an adopted table, gives each address one row", async () => {
-    const db = await provision(ADOPTED as never, customersTable);
+    const db = await provision(ADOPTED, customersTable);
     open.push(db);
     const logins = await Promise.all(Array.from({ length: 8 }, () => connect(db.conn)));
     const batch = await connect(db.conn);
@@ -263,7 +263,7 @@ describe("sync_users and the shared lock table", () => {
   }
 
   it("a call with thousands of new users on an adopted table holds at most one lock per email bucket, set-based or one by one", async () => {
-    const db = await provision(ADOPTED as never, customersTable);
+    const db = await provision(ADOPTED, customersTable);
     open.push(db);
     const set = await locksHeld(db.admin, range(1, 3000));
     expect(set.created).toBe(3000);
@@ -286,7 +286,7 @@ describe("sync_users and durability", () => {
   }
 
   it("a resumable page does not wait for the WAL flush, the last page and unsaved batches do, and nothing outlasts the transaction", async () => {
-    const db = await provision({ plan: "business" } as never);
+    const db = await provision(BUSINESS);
     open.push(db);
     expect(await commitMode(db.admin, { runKey: "r", next: "cursor-2" })).toEqual({ during: "off", after: "on" });
     expect(await commitMode(db.admin, { runKey: "r" })).toEqual({ during: "on", after: "on" });

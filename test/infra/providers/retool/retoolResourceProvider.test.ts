@@ -1,6 +1,6 @@
 // The Retool resource provider's create/diff/update/read/delete, called directly against the fake.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { apiResourceSpec, databaseResourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
+import { resourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
 import { RetoolResourceInputs, RetoolResourceOutputs, retoolResourceProvider as provider } from "../../../../infra/providers/retool/retoolResourceProvider";
 import { FakeRetool } from "../../../support/retool/fakeRetool";
 import { runSerializedProvider } from "../../../support/serializedProvider";
@@ -11,8 +11,8 @@ const PASSWORD = "role-password-that-must-stay-write-only";
 let fake: FakeRetool;
 
 function inputs(overrides: Partial<RetoolResourceInputs> = {}): RetoolResourceInputs {
-  const settings = settingsFor("app", { plan: "business", retool: { url: fake.url } } as never);
-  return { url: fake.url, apiToken: TOKEN, rateLimitPerMinute: 0, spec: databaseResourceSpec(settings), secret: PASSWORD, environments: ["production", "staging"], ...overrides };
+  const settings = settingsFor("app", { plan: "business", retool: { url: fake.url } });
+  return { url: fake.url, apiToken: TOKEN, rateLimitPerMinute: 0, spec: resourceSpec(settings, "trusted"), secret: PASSWORD, environments: ["production", "staging"], ...overrides };
 }
 
 async function create(i = inputs()): Promise<RetoolResourceOutputs> {
@@ -34,7 +34,7 @@ describe("retoolResourceProvider", () => {
     expect(Object.keys(outs.configurations).sort()).toEqual(["production", "staging"]);
     const stored = [...fake.configurations.values()];
     expect(stored).toHaveLength(2);
-    for (const c of stored) expect(c.options.database_options).toMatchObject({ username: "retool_sync_app", password: PASSWORD, port: "5432" });
+    for (const c of stored) expect(c.options.database_options).toMatchObject({ username: "retool_sync_trusted", password: PASSWORD, port: "5432" });
     // What Retool gives back never has it.
     const readBack = JSON.stringify((await provider.read!(outs.resourceId, outs)).props);
     expect(readBack.match(new RegExp(PASSWORD, "g"))?.length ?? 0).toBe(1); // only the state's own secret input
@@ -115,8 +115,8 @@ describe("retoolResourceProvider", () => {
   });
 
   it("creates Retool's own API as a REST resource with a bearer token", async () => {
-    const settings = settingsFor("app", { plan: "enterprise", retool: { url: "https://acme.retool.com" } } as never);
-    const outs = await create(inputs({ spec: apiResourceSpec(settings), secret: "users-read-token", environments: ["production"] }));
+    const settings = settingsFor("app", { plan: "enterprise", retool: { url: "https://acme.retool.com" } });
+    const outs = await create(inputs({ spec: resourceSpec(settings, "api"), secret: "users-read-token", environments: ["production"] }));
     const [config] = fake.configurations.values();
     expect(config.options).toEqual({ base_url: "https://acme.retool.com/api/v2", authentication_options: { authentication_type: "bearer", bearer_token: "users-read-token" } });
     expect(fake.resources.get(outs.resourceId).type).toBe("restapi");
@@ -137,5 +137,11 @@ describe("retoolResourceProvider as Pulumi's provider host runs it", () => {
     expect(out).toEqual({ environments: ["production", "staging"], changes: false });
     expect(fake.resources.size).toBe(0);
     expect(fake.requests.some((r) => r.operation === "DELETE /resources/{resourceId}")).toBe(true);
+  });
+
+  it("reports Retool's refusal with its whole message, and never the token", async () => {
+    const out = await runSerializedProvider("./infra/providers/retool/retoolResourceProvider", "retoolResourceProvider", inputs({ apiToken: "rtk_wrong_token_value" }), "return provider.create(inputs);");
+    expect(out).toEqual({ thrown: expect.stringMatching(/^Retool API GET \/api\/v2\/environments failed with 401: Authentication failure\. The API token was refused/) });
+    expect(JSON.stringify(out)).not.toContain("rtk_wrong_token_value");
   });
 });
