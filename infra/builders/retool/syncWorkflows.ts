@@ -127,8 +127,10 @@ function loginAttemptedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
 function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   // Without limit, GET /users returns every user (spec 2.12); the whole list goes to
   // reconcile_users as one JSON parameter, through the same rules as `npm run reconcile -- --apply`.
+  // It starts from a webhook start block, as every scheduled workflow in Retool's own files does;
+  // the schedule itself is added after import (see its description).
   return [
-    { kind: "schedule", pluginId: "startTrigger" },
+    { kind: "webhook", pluginId: "startTrigger", exampleInput: {} },
     { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: ctx.refs.api!, method: "GET", path: "users" },
     {
       kind: "sql",
@@ -140,11 +142,19 @@ function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   ];
 }
 
-const DESCRIPTIONS: Record<WorkflowTrigger, string> = {
-  "continue-page": "Called by the Continue page after login: creates or links the signed-in user's row.",
-  "user-created": "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row.",
-  "login-attempted": "Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user.",
-  "reconcile-schedule": "Runs on a schedule: reads every Retool user and repairs drift.",
+/**
+ * Where a schedule goes in Retool (docs.retool.com, workflows/guides/schedule: "click the
+ * startTrigger block or open the Triggers tab in the left panel"); imports carry none.
+ */
+export function scheduleSteps(settings: StackSettings): string {
+  return `After importing: open the Triggers tab in the left panel (or click the startTrigger block), add a Schedule trigger in Cron mode with "${settings.retool.reconcileSchedule}" and timezone ${settings.retool.timezone}, then deploy. The imported file carries no schedule.`;
+}
+
+const DESCRIPTIONS: Record<WorkflowTrigger, (settings: StackSettings) => string> = {
+  "continue-page": () => "Called by the Continue page after login: creates or links the signed-in user's row.",
+  "user-created": () => "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row.",
+  "login-attempted": () => "Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user.",
+  "reconcile-schedule": (settings) => `Reads every Retool user and repairs drift, on a schedule. ${scheduleSteps(settings)}`,
 };
 
 const BLOCKS: Record<WorkflowTrigger, (ctx: WorkflowBuildContext) => BlockSpec[]> = {
@@ -165,9 +175,8 @@ export function workflowSpec(trigger: WorkflowTrigger, ctx: WorkflowBuildContext
   const { settings } = ctx;
   return {
     name: `retool-user-sync ${trigger} (${ctx.stack})`,
-    description: DESCRIPTIONS[trigger],
+    description: DESCRIPTIONS[trigger](settings),
     timezone: settings.retool.timezone,
-    crontab: trigger === "reconcile-schedule" ? settings.retool.reconcileSchedule : undefined,
     templateVersion: settings.retool.templateVersion,
     blocks: BLOCKS[trigger](ctx),
   };

@@ -1,12 +1,20 @@
 // Default query templates for workflow blocks, key for key and in the order Retool saves them.
-// Source: Retool source-control files of saved workflows (JavascriptQuery, SqlQueryUnified and
-// RESTQuery blocks, 2025), summarised in shared/reference/retool-workflow-format.md §3.4. The
-// key sets drift between Retool releases; keys Retool does not know are what an import would
-// most likely ignore, so we keep the full set of the release named in retool.templateVersion.
+//
+// Where each key set comes from (the one place to update when a Retool release changes them):
+//   start (webhook), SQL, REST: workflow exports saved by Retool 3.360.0, public repository
+//     i-iangurazov/irbishvac-noretool, "ST Metrics Refresh (3).json" and "Final flow for tech and
+//     installers (2).json": 68, 87 and 79 keys (REST with openAPIParams and openAPIRequestBody, and
+//     no _additionalScope).
+//   code, response: the start keys plus editorMode (69), as the 3.360.0 exports' other JavaScript
+//     blocks carry it, after `metadata`; code blocks' queryTimeout "120000" and the response
+//     block's "10000" as in Retool's source-control YAML (public repository lindakwoo/retool,
+//     workflows/*/code1.yml and response1.yml, templates 3.295 to 3.344).
+// Keys Retool does not know are what an import would most likely ignore, so we keep the full set
+// of the release named in retool.templateVersion.
 import { immutableMap, list } from "./transit";
 
-/** Keys every query template has, with the values Retool saves for a fresh block. */
-const COMMON = {
+/** The start (webhook) block's template: the keys every JavaScript template has, in 3.360.0's order. */
+const START = {
   queryRefreshTime: "",
   allowedGroupIds: [],
   streamResponse: false,
@@ -77,56 +85,84 @@ const COMMON = {
   notificationDuration: "",
 };
 
-/** What a SqlQueryUnified block adds (editorMode "sql": the statement is in `query`). */
-const SQL = {
-  records: "",
-  databasePasswordOverride: "",
-  warningCodes: [],
-  recordId: "",
-  dataArray: [],
-  filterBy: "",
-  databaseHostOverride: "",
-  editorMode: "sql",
-  actionType: "",
-  shouldUseLegacySql: false,
-  databaseNameOverride: "",
-  databaseWarehouseOverride: "",
-  enableBulkUpdates: false,
-  bulkUpdatePrimaryKey: "",
-  tableName: "",
-  databaseUsernameOverride: "",
-  databaseRoleOverride: "",
-  shouldEnableBatchQuerying: false,
-  doNotThrowOnNoOp: false,
-};
+/** Inserts keys after the named keys and removes others, keeping every other key where it was. */
+function reshaped(base: Record<string, unknown>, inserts: [after: string, key: string, value: unknown][], removed: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const place = (after: string) => {
+    for (const [, k, v] of inserts.filter(([a]) => a === after)) {
+      out[k] = v;
+      place(k);
+    }
+  };
+  for (const [k, v] of Object.entries(base)) {
+    if (!removed.includes(k)) out[k] = v;
+    place(k);
+  }
+  for (const [, k] of inserts) if (!(k in out)) throw new Error(`template key ${k} has no place`);
+  return out;
+}
 
-/** What a RESTQuery block adds: `query` is the path after the resource's base URL. */
-const REST = {
-  paginationLimit: "",
-  body: "",
-  paginationPaginationField: "",
-  headers: "",
-  paginationEnabled: false,
-  cookies: "",
-  paginationDataField: "",
-  version: 2,
-  type: "GET",
-  bodyType: "none",
-};
+/** Code and response blocks: the start keys plus editorMode. */
+const JAVASCRIPT_BLOCK = reshaped(START, [["metadata", "editorMode", "sql"]]);
 
-export type TemplateKind = "javascript" | "sql" | "rest";
+/** A SqlQueryUnified block (editorMode "sql": the statement is in `query`). */
+const SQL = reshaped(START, [
+  ["streamResponse", "records", ""],
+  ["isFunction", "databasePasswordOverride", ""],
+  ["runWhenPageLoadsDelay", "warningCodes", []],
+  ["data", "recordId", ""],
+  ["showSuccessToaster", "dataArray", []],
+  ["cacheKeyTtl", "filterBy", ""],
+  ["requestSentTimestamp", "databaseHostOverride", ""],
+  ["metadata", "editorMode", "sql"],
+  ["queryRunTime", "actionType", ""],
+  ["changesetObject", "shouldUseLegacySql", false],
+  ["finished", "databaseNameOverride", ""],
+  ["enableErrorTransformer", "databaseWarehouseOverride", ""],
+  ["databaseWarehouseOverride", "enableBulkUpdates", false],
+  ["overrideOrgCacheForUserCache", "bulkUpdatePrimaryKey", ""],
+  ["events", "tableName", ""],
+  ["allowedGroups", "databaseUsernameOverride", ""],
+  ["databaseUsernameOverride", "databaseRoleOverride", ""],
+  ["databaseRoleOverride", "shouldEnableBatchQuerying", false],
+  ["shouldEnableBatchQuerying", "doNotThrowOnNoOp", false],
+]);
+
+/** A RESTQuery block: `query` is the path after the resource's base URL. */
+const REST = reshaped(
+  START,
+  [
+    ["queryRefreshTime", "paginationLimit", ""],
+    ["allowedGroupIds", "openAPIRequestBody", ""],
+    ["streamResponse", "body", ""],
+    ["runWhenModelUpdates", "paginationPaginationField", ""],
+    ["workflowRunExecutionType", "headers", ""],
+    ["showFailureToaster", "paginationEnabled", false],
+    ["requestSentTimestamp", "cookies", ""],
+    ["showLatestVersionUpdatedWarning", "paginationDataField", ""],
+    ["timestamp", "openAPIParams", "{}"],
+    ["showUpdateSetValueDynamicallyToggle", "version", 2],
+    ["requireConfirmation", "type", "GET"],
+    ["allowedGroups", "bodyType", "none"],
+  ],
+  ["_additionalScope"],
+);
+
+export type TemplateKind = "start" | "code" | "response" | "sql" | "rest";
 
 const DEFAULTS: Record<TemplateKind, Record<string, unknown>> = {
-  javascript: COMMON,
-  sql: { ...COMMON, ...SQL },
-  rest: { ...COMMON, ...REST },
+  start: START,
+  code: { ...JAVASCRIPT_BLOCK, queryTimeout: "120000" },
+  response: JAVASCRIPT_BLOCK,
+  sql: SQL,
+  rest: REST,
 };
 
 export function templateKeys(kind: TemplateKind): string[] {
   return Object.keys(DEFAULTS[kind]);
 }
 
-/** Arrays inside a template are Immutable Lists, objects Immutable Maps (§3.1). */
+/** Arrays inside a template are Immutable Lists, objects Immutable Maps. */
 function immutable(value: unknown): unknown {
   if (Array.isArray(value)) return list(value.map(immutable));
   if (value !== null && typeof value === "object") return immutableMap(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, immutable(v)])));

@@ -1,6 +1,6 @@
-// Retool stores a workflow's blocks (templateData) as Transit JSON of an Immutable.js tree. We
-// write it with transit-js, the library Retool's own files round-trip through byte for byte
-// (shared/reference/retool-workflow-format.md §3, §5), instead of hand-writing cache codes.
+// Retool stores a workflow's blocks (templateData) as Transit JSON of an Immutable.js tree: ~#iR
+// records, ~#iOM ordered maps, ~#iM maps, ~#iL lists, ~m dates. We write it with transit-js, the
+// library Retool's own exports round-trip through byte for byte, instead of hand-writing cache codes.
 import * as transit from "transit-js";
 
 /** A value Transit writes as ["~#<tag>", rep]: iR records, iM/iOM maps, iL lists. */
@@ -37,7 +37,7 @@ export function encodeTransit(tree: unknown): string {
   return writer.write(toTransit(tree));
 }
 
-/** Decodes back to plain JSON, tags kept as {"~#tag": rep}: for tests and for `render --explain`. */
+/** Decodes back to plain JSON, tags kept as {"~#tag": rep}, for reading a rendered file back. */
 export function decodeTransit(text: string): unknown {
   const tagged = (tag: string) => (rep: unknown) => ({ [`~#${tag}`]: rep });
   const reader = transit.reader("json", {

@@ -1,12 +1,15 @@
 // One Retool workflow as the JSON file Retool exports and imports: canvas blocks (blockData) plus
-// their queries as Transit-encoded templateData. Layout from shared/reference/retool-workflow-format.md
-// §1-§5. Output is deterministic (ids hashed from names, a fixed timestamp) so that a rendered file
-// only changes when its config does.
+// their queries as Transit-encoded templateData. The layout follows workflow exports saved by
+// Retool 3.360.0 (21 top-level keys, one startTrigger webhook, blockData edges by uuid; public
+// repository i-iangurazov/irbishvac-noretool) and the source-control YAML of saved workflows
+// (lindakwoo/retool); pluginTemplates.ts says which file each template's keys come from. Output is
+// deterministic (ids hashed from names, a fixed timestamp) so that a rendered file only changes
+// when its config does.
 import { createHash } from "node:crypto";
 import { TemplateKind, queryTemplate } from "./pluginTemplates";
 import { encodeTransit, immutableMap, list, record } from "./transit";
 
-/** How a block names its resource: Retool wants the UUID; the name is for people (§4). */
+/** How a block names its resource: Retool wants the UUID; the name is for people. */
 export interface ResourceRef {
   /** The resource's UUID, when known (created by the program, or given in config). */
   id?: string;
@@ -15,7 +18,6 @@ export interface ResourceRef {
 
 export type BlockSpec =
   | { kind: "webhook"; pluginId: string; exampleInput: Record<string, unknown> }
-  | { kind: "schedule"; pluginId: string }
   | { kind: "sql"; pluginId: string; parent: string; resource: ResourceRef; statement: string }
   | { kind: "rest"; pluginId: string; parent: string; resource: ResourceRef; method: "GET"; path: string }
   | { kind: "code"; pluginId: string; parent: string; code: string }
@@ -25,8 +27,6 @@ export interface WorkflowSpec {
   name: string;
   description: string;
   timezone: string;
-  /** For scheduled workflows; webhook-started ones have none. */
-  crontab?: string;
   templateVersion: string;
   /** In run order: each block's parent comes before it. */
   blocks: BlockSpec[];
@@ -49,26 +49,9 @@ export function stableUuid(...parts: string[]): string {
 
 const resourceNameOf = (r: ResourceRef) => r.id ?? r.displayName;
 
-function startTriggerQuery(example: Record<string, unknown>): string {
-  // The start block's query is what the editor's test run returns; Retool generates this wrapper.
-  return `
-const evalStartTriggerBlock = () => {
-  const getExampleInputJSON = () => {
-    try {
-      return ${JSON.stringify(example)}
-    } catch {
-      return { error: true, message: 'Error parsing example input JSON' }
-    }
-  }
-  return { _retool_exampleInputJSON: getExampleInputJSON(), _retool_exampleHeaders: {}, _retool_examplePathParams: {} }
-}
-return evalStartTriggerBlock()
-`;
-}
-
 function responseQuery(pluginId: string, status: number, body: string): string {
-  // Written both as options (status, body) and as this generated wrapper, because it is not known
-  // which one the runtime reads (§6.3); they say the same thing.
+  // Written both as options (status, body) and as this generated wrapper, as Retool's own saved
+  // response blocks carry both; they say the same thing.
   return `const generateReturn = () => {
   const status = () => {
     try {
@@ -93,6 +76,9 @@ return generateReturn()
 interface BlockShape {
   blockType: string;
   editorType: string;
+  /** What blockData names as the resource. */
+  blockResourceName: string;
+  /** What the pluginTemplate names: the same but for the start block. */
   resourceName: string;
   resourceDisplayName: string | null;
   templateKind: TemplateKind;
@@ -100,26 +86,20 @@ interface BlockShape {
   options?: Record<string, unknown>;
 }
 
-function shapeOf(block: BlockSpec, spec: WorkflowSpec): BlockShape {
-  const js = { editorType: "JavascriptQuery", resourceDisplayName: null, templateKind: "javascript" as const };
+function shapeOf(block: BlockSpec): BlockShape {
+  const js = { editorType: "JavascriptQuery", resourceName: "JavascriptQuery", blockResourceName: "JavascriptQuery", resourceDisplayName: null };
   switch (block.kind) {
     case "webhook":
-      return { ...js, blockType: "webhook", resourceName: "webhook", template: { query: startTriggerQuery(block.exampleInput) }, options: {} };
-    case "schedule":
-      return {
-        ...js,
-        blockType: "schedule",
-        resourceName: "schedule",
-        template: { query: "return null" },
-        options: { crontab: spec.crontab, timezone: spec.timezone, scheduleType: "interval" },
-      };
+      // Every real export's start plugin says JavascriptQuery; its blockData entry says webhook
+      // (current releases write either there, and import both).
+      return { ...js, blockType: "webhook", blockResourceName: "webhook", templateKind: "start", template: { query: "return null" }, options: {} };
     case "code":
-      return { ...js, blockType: "code", resourceName: "JavascriptQuery", template: { query: block.code } };
+      return { ...js, blockType: "code", templateKind: "code", template: { query: block.code } };
     case "response":
       return {
         ...js,
         blockType: "webhookReturn",
-        resourceName: "JavascriptQuery",
+        templateKind: "response",
         template: { query: responseQuery(block.pluginId, block.status, block.body) },
         options: { status: String(block.status), body: block.body },
       };
@@ -128,6 +108,7 @@ function shapeOf(block: BlockSpec, spec: WorkflowSpec): BlockShape {
         blockType: "default",
         editorType: "SqlQueryUnified",
         resourceName: resourceNameOf(block.resource),
+        blockResourceName: resourceNameOf(block.resource),
         resourceDisplayName: block.resource.displayName,
         templateKind: "sql",
         template: { query: block.statement },
@@ -137,6 +118,7 @@ function shapeOf(block: BlockSpec, spec: WorkflowSpec): BlockShape {
         blockType: "default",
         editorType: "RESTQuery",
         resourceName: resourceNameOf(block.resource),
+        blockResourceName: resourceNameOf(block.resource),
         resourceDisplayName: block.resource.displayName,
         templateKind: "rest",
         template: { query: block.path, type: block.method },
@@ -145,7 +127,7 @@ function shapeOf(block: BlockSpec, spec: WorkflowSpec): BlockShape {
 }
 
 function pluginTemplate(block: BlockSpec, shape: BlockShape) {
-  // Field order as Retool writes the pluginTemplate record (§3.3).
+  // Field order as Retool 3.360.0 writes the pluginTemplate record.
   return record("pluginTemplate", {
     id: block.pluginId,
     uuid: null,
@@ -173,7 +155,7 @@ function pluginTemplate(block: BlockSpec, shape: BlockShape) {
 }
 
 function appTemplate(plugins: Record<string, unknown>, version: string) {
-  // The appTemplate record's fields and defaults as Retool 3.360 writes them (§3.2).
+  // The appTemplate record's fields and defaults as Retool 3.360.0 writes them.
   return record("appTemplate", {
     appMaxWidth: "100%",
     appStyles: "",
@@ -233,25 +215,28 @@ export function buildWorkflowFile(spec: WorkflowSpec): WorkflowFile {
     if (uuids.has(block.pluginId)) throw new Error(`workflow ${spec.name}: two blocks are named ${block.pluginId}`);
     const parent = "parent" in block ? block.parent : undefined;
     if (parent !== undefined && !uuids.has(parent)) throw new Error(`workflow ${spec.name}: ${block.pluginId} runs after ${parent}, which is not an earlier block`);
-    const shape = shapeOf(block, spec);
+    const shape = shapeOf(block);
     const uuid = stableUuid(spec.name, block.pluginId);
     uuids.set(block.pluginId, uuid);
     column.set(block.pluginId, parent === undefined ? 0 : column.get(parent)! + 1);
+    // Keys in the order Retool 3.360.0's exports write them.
     blockData.push({
+      top: ORIGIN,
+      left: ORIGIN + STEP * column.get(block.pluginId)!,
       uuid,
+      ...(shape.options ? { options: shape.options } : {}),
       pluginId: block.pluginId,
       blockType: shape.blockType,
       editorType: shape.editorType,
-      resourceName: shape.resourceName,
       environment: "production",
-      top: ORIGIN,
-      left: ORIGIN + STEP * column.get(block.pluginId)!,
-      ...(shape.options ? { options: shape.options, isMinimized: false } : {}),
+      ...(shape.options ? { isMinimized: false } : {}),
+      resourceName: shape.blockResourceName,
       incomingOnSuccessEdges: parent === undefined ? [] : [uuids.get(parent)],
     });
     plugins[block.pluginId] = pluginTemplate(block, shape);
   }
   const start = spec.blocks[0];
+  if (start?.kind !== "webhook") throw new Error(`workflow ${spec.name}: the first block must be its startTrigger webhook`);
   return {
     name: spec.name,
     description: spec.description,
@@ -263,24 +248,24 @@ export function buildWorkflowFile(spec: WorkflowSpec): WorkflowFile {
     createdBy: null,
     // Imported disabled: an admin deploys it once the resources are bound.
     isEnabled: false,
-    crontab: spec.crontab ?? null,
+    // Schedules are trigger records of their own, which no public export shows how to carry: a
+    // scheduled workflow says in its description where to add its schedule after import.
+    crontab: null,
     timezone: spec.timezone,
     blockData,
     templateData: encodeTransit(appTemplate(plugins, spec.templateVersion)),
-    triggerWebhooks:
-      start?.kind === "webhook"
-        ? [
-            {
-              name: start.pluginId,
-              uuid: start.pluginId,
-              headers: "{}",
-              inputSchema: { properties: [] },
-              useHeaderApiKey: false,
-              exampleInputJSON: JSON.stringify(start.exampleInput),
-              examplePathParams: "",
-            },
-          ]
-        : [],
+    // Exactly one, as in every real export, scheduled workflows included.
+    triggerWebhooks: [
+      {
+        name: start.pluginId,
+        uuid: start.pluginId,
+        headers: "{}",
+        inputSchema: { properties: [] },
+        useHeaderApiKey: false,
+        exampleInputJSON: JSON.stringify(start.exampleInput),
+        examplePathParams: "",
+      },
+    ],
     customLibraries: [],
     setupScripts: { javascript: { codeString: "" }, python: { codeString: "" } },
     protected: false,

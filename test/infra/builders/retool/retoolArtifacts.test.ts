@@ -1,172 +1,206 @@
-// The Retool artifacts per plan: structure as the reference documents it, parameter binding,
-// no secrets, and the same bytes for the same config.
-import { unzipSync, strFromU8 } from "fflate";
+// The Retool files per plan, held to what files Retool itself wrote show (workflow exports saved by
+// Retool 3.360.0; source-control YAML and a Toolscript ZIP export), decoded as Retool decodes them:
+// Transit with transit-js, the ZIP with a reader other than the one that wrote it.
+import JSZip from "jszip";
+import * as transit from "transit-js";
 import { describe, expect, it } from "vitest";
-import { retoolArtifacts } from "../../../../infra/builders/artifacts";
+import { Artifact, retoolArtifacts } from "../../../../infra/builders/artifacts";
 import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
-import { templateKeys } from "../../../../infra/builders/retool/workflow/pluginTemplates";
-import { edges, readWorkflow } from "../../../support/retoolWorkflow";
 import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";
 import { PLANS, Plan, StackSettings } from "../../../../infra/config/schema";
+import { edges, readWorkflow } from "../../../support/retoolWorkflow";
 import { DeepPartial, settingsFor } from "../../../support/settings";
 
-// Facts from shared/reference/retool-workflow-format.md §1 and §3.3: the keys of an exported
-// workflow and of a pluginTemplate record, in Retool's order.
+// The 21 keys of an exported workflow, in the order Retool 3.360.0 writes them.
 const EXPORT_KEYS = [
   "name", "description", "readme", "iconName", "iconColor", "organizationId", "createdBy", "isEnabled", "crontab", "timezone",
   "blockData", "templateData", "triggerWebhooks", "customLibraries", "setupScripts", "protected", "private",
   "hasProtectedTriggers", "protectedTriggers", "subflows", "type",
 ];
+// The pluginTemplate record's fields, in the order every plugin of those exports has them.
 const PLUGIN_TEMPLATE_FIELDS = [
   "id", "uuid", "_comment", "type", "subtype", "namespace", "resourceName", "resourceDisplayName", "template", "style",
   "position2", "mobilePosition2", "mobileAppPosition", "tabIndex", "container", "createdAt", "updatedAt", "folder",
   "presetName", "screen", "boxId", "subBoxIds",
 ];
-// §3.4: what each block type's template holds, by count (JS 68-ish, SQL = JS + 19 SQL keys).
-const SQL_ONLY_KEYS = ["editorMode", "tableName", "actionType", "records", "recordId", "filterBy", "dataArray", "warningCodes", "shouldUseLegacySql", "enableBulkUpdates", "shouldEnableBatchQuerying", "doNotThrowOnNoOp", "bulkUpdatePrimaryKey", "databaseHostOverride", "databaseNameOverride", "databaseUsernameOverride", "databasePasswordOverride", "databaseRoleOverride", "databaseWarehouseOverride"];
+// How many keys each block type's template has in those exports.
+const TEMPLATE_KEY_COUNTS: Record<string, number> = { webhook: 68, code: 69, webhookReturn: 69, SqlQueryUnified: 87, RESTQuery: 79 };
+// The one trigger webhook every export has, scheduled workflows included.
+const START_TRIGGER = { name: "startTrigger", uuid: "startTrigger", headers: "{}", inputSchema: { properties: [] }, useHeaderApiKey: false, examplePathParams: "" };
 
-const PASSWORD = "db-admin-password-x9";
-const TOKEN = "rtk_token_value_y7";
+const RETOOL_URL = "https://acme.retool.com";
 
 function render(plan: Plan, secrets: string[] = [], retool: DeepPartial<StackSettings["retool"]> = {}) {
-  const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com", ...retool } });
+  const settings = settingsFor("app", { plan, retool: { url: RETOOL_URL, ...retool } });
   const layout = retoolLayout(settings, secrets);
   const artifacts = retoolArtifacts({ settings, layout, stack: "ci" });
   return { settings, layout, artifacts, byPath: Object.fromEntries(artifacts.map((a) => [a.path, a])) };
 }
 
-const workflow = readWorkflow;
+const workflowsOf = (artifacts: Artifact[]) => artifacts.filter((a) => a.path.startsWith("workflow-"));
 
-const EXPECTED_GRAPHS: Record<string, string[]> = {
-  "workflow-continue-page.json": ["startTrigger -> syncUser", "syncUser -> response1"],
-  "workflow-continue-page.json (business)": ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"],
-  "workflow-retool-event-user-created.json": ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"],
-  "workflow-retool-event-login-attempted.json": ["startTrigger -> syncUser", "syncUser -> response1"],
-};
+/** Every stack shape worth rendering: each plan, business's two page checks, and a scheduled reconcile. */
+const STACKS: [string, Plan, DeepPartial<StackSettings["retool"]>][] = [
+  ["free", "free", {}],
+  ["team", "team", {}],
+  ["business", "business", {}],
+  ["business current-user, scheduled", "business", { continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" }],
+  ["business scheduled", "business", { reconcileSchedule: "0 * * * *" }],
+  ["enterprise", "enterprise", {}],
+  ["enterprise scheduled", "enterprise", { reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" }],
+];
 
-describe.each(PLANS)("retool artifacts on plan %s", (plan) => {
-  const { artifacts, layout } = render(plan);
-  const workflows = artifacts.filter((a) => a.path.startsWith("workflow-"));
+describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, retool) => {
+  const { artifacts } = render(plan, [], retool);
+  const files = workflowsOf(artifacts).map((w) => [w.path, w.content] as const);
 
-  it("has the files the plan needs", () => {
-    const expected = {
-      free: ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"],
-      team: ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"],
-      business: ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-continue-page.json", "continue-page.zip"],
-      enterprise: ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"],
-    }[plan];
-    expect(artifacts.map((a) => a.path)).toEqual(expected);
-    expect(layout.managed).toBe(false);
+  it.each(files)("%s has the export's keys and exactly the startTrigger webhook", (_p, content) => {
+    const { file } = readWorkflow(content);
+    expect(Object.keys(file)).toEqual(EXPORT_KEYS);
+    expect(file.triggerWebhooks).toHaveLength(1);
+    expect(file.triggerWebhooks[0]).toMatchObject(START_TRIGGER);
+    expect(file.crontab).toBeNull();
   });
 
-  it.each(workflows.map((w) => [w.path, w.content]))("%s has the export's keys, one plugin per block in order, and the documented block graph", (p, content) => {
-    const { file, app, plugins, template, blocks } = workflow(content);
-    expect(Object.keys(file)).toEqual(EXPORT_KEYS);
-    expect(typeof file.templateData).toBe("string");
-    expect(app.n).toBe("appTemplate");
+  it.each(files)("%s starts as Retool's exports do: a webhook block whose plugin is a JavascriptQuery", (_p, content) => {
+    const { blocks, plugins } = readWorkflow(content);
+    expect(blocks[0]).toMatchObject({ pluginId: "startTrigger", blockType: "webhook", editorType: "JavascriptQuery", resourceName: "webhook", options: {}, incomingOnSuccessEdges: [] });
+    expect(plugins.startTrigger.v).toMatchObject({ resourceName: "JavascriptQuery", subtype: "JavascriptQuery" });
+    expect(blocks.slice(1).every((b) => b.blockType !== "webhook" && b.blockType !== "schedule")).toBe(true);
+  });
+
+  it.each(files)("%s has each block's template with the real key set", (_p, content) => {
+    const { blocks, plugins, template } = readWorkflow(content);
     expect(Object.keys(plugins)).toEqual(blocks.map((b) => b.pluginId));
     for (const b of blocks) {
-      expect(Object.keys(plugins[b.pluginId].v)).toEqual(PLUGIN_TEMPLATE_FIELDS);
-      expect(plugins[b.pluginId].v.subtype).toBe(b.editorType);
-      expect(plugins[b.pluginId].v.resourceName === b.resourceName || b.blockType === "webhook").toBe(true);
-      const keys = Object.keys(template(b.pluginId));
-      if (b.editorType === "SqlQueryUnified") expect(keys).toEqual(expect.arrayContaining([...templateKeys("javascript"), ...SQL_ONLY_KEYS]));
-      else expect(keys).toEqual(expect.arrayContaining(templateKeys("javascript")));
+      const plugin = plugins[b.pluginId].v;
+      expect(Object.keys(plugin)).toEqual(PLUGIN_TEMPLATE_FIELDS);
+      expect(plugin.subtype).toBe(b.editorType);
+      expect(b).toHaveProperty("environment", "production");
+      const t = template(b.pluginId);
+      const kind = b.editorType === "JavascriptQuery" ? b.blockType : b.editorType;
+      expect(Object.keys(t), `${b.pluginId} (${kind})`).toHaveLength(TEMPLATE_KEY_COUNTS[kind]);
+      if (kind === "RESTQuery") {
+        expect(t).toMatchObject({ openAPIParams: "{}", openAPIRequestBody: "" });
+        expect(t).not.toHaveProperty("_additionalScope");
+      }
+      if (kind === "code" || kind === "webhookReturn") expect(t).toHaveProperty("editorMode");
+      if (kind === "code") expect(t.queryTimeout).toBe("120000");
+      if (kind === "webhook") expect(t).not.toHaveProperty("editorMode");
     }
-    expect(edges(blocks)).toEqual(EXPECTED_GRAPHS[plan === "business" && p === "workflow-continue-page.json" ? `${p} (business)` : (p as string)]);
-    expect(blocks[0]).toMatchObject({ pluginId: "startTrigger", blockType: "webhook", incomingOnSuccessEdges: [] });
-    expect(file.triggerWebhooks).toEqual([expect.objectContaining({ name: "startTrigger", uuid: "startTrigger", headers: "{}" })]);
   });
 
-  it.each(workflows.map((w) => [w.path, w.content]))("%s binds every value as a {{ }} parameter, on the resource whose role fits", (_p, content) => {
-    const { template, blocks } = workflow(content);
+  it.each(files)("%s's templateData re-encodes with transit-js to the same bytes", (_p, content) => {
+    const { file } = readWorkflow(content);
+    const roundTrip = transit.writer("json").write(transit.reader("json").read(file.templateData));
+    expect(roundTrip).toBe(file.templateData);
+  });
+
+  it.each(files)("%s binds every SQL value as a {{ }} parameter, on the resource whose role fits", (p, content) => {
+    const { template, blocks } = readWorkflow(content);
     const sqlBlocks = blocks.filter((b) => b.editorType === "SqlQueryUnified");
     expect(sqlBlocks).toHaveLength(1);
     const sql = template(sqlBlocks[0].pluginId).query as string;
     // A browser's claim goes to the page role's entry point; Retool's own word to the trusted one.
-    const entry = plan === "free" || plan === "team" ? ENTRY_POINTS.page : ENTRY_POINTS.retoolUser;
-    const call = new RegExp(`^SELECT \\* FROM ${entry.name.replace(".", "\\.")}\\((.*)\\)$`).exec(sql);
-    expect(call).not.toBeNull();
-    const args = call![1].split(/,\s*(?![^{]*\}\})/);
-    expect(args).toHaveLength(entry === ENTRY_POINTS.page ? 4 : 5);
-    for (const a of args) expect(a).toMatch(/^\{\{ [^{}]+ \}\}$/);
+    const entry = p === "workflow-schedule-reconcile.json" ? ENTRY_POINTS.reconcile : plan === "free" || plan === "team" ? ENTRY_POINTS.page : ENTRY_POINTS.retoolUser;
+    const call = new RegExp(`^SELECT (\\*|outcome, count\\(\\*\\) AS users) FROM ${entry.name.replace(".", "\\.")}\\((.*)\\)( GROUP BY outcome)?$`).exec(sql);
+    expect(call, sql).not.toBeNull();
+    const args = call![2].split(/,\s*(?![^{]*\}\})/);
+    expect(args).toHaveLength(entry === ENTRY_POINTS.page ? 4 : entry === ENTRY_POINTS.retoolUser ? 5 : 1);
+    for (const a of args) expect(a).toMatch(/^\{\{ [^{}]+ \}\}(::jsonb)?$/);
     expect(sqlBlocks[0].resourceName).toBe(entry.role === "page" ? "retool-user-sync-page" : "retool-user-sync-trusted");
   });
 });
 
-describe("retool artifacts", () => {
-  it("business with a users:read token checks the claim against Retool's API before writing", () => {
-    const { byPath, layout } = render("business", ["retoolApiToken", "retoolUsersReadToken"]);
-    expect(layout).toMatchObject({ managed: true, continuePage: "retool-api", created: ["trusted", "api"] });
-    const { blocks, template } = workflow(byPath["workflow-continue-page.json"].content);
-    expect(edges(blocks)).toEqual(["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"]);
-    expect(template("lookupUser")).toMatchObject({ type: "GET" });
-    expect(template("lookupUser").query).toMatch(/^users\/\{\{ .*startTrigger\.data\.retoolUserId.* \}\}$/);
-    expect(template("syncUser").query).toContain("{{ verifyClaim.data.email }}");
-  });
-
-  it("points blocks at resource ids given in config", () => {
-    const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
-    const { byPath } = render("team", [], { resources: { page: { id } } });
-    expect(workflow(byPath["workflow-continue-page.json"].content).blocks[1].resourceName).toBe(id);
-  });
-
-  it("never writes a secret: the config gives secret values, the files must not contain them", () => {
-    for (const plan of PLANS) {
-      const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com" } });
-      const layout = retoolLayout(settings, plan === "business" || plan === "enterprise" ? ["retoolApiToken", "retoolUsersReadToken"] : []);
-      for (const a of retoolArtifacts({ settings, layout, stack: "ci" })) {
-        const text = a.encoding === "base64" ? Object.values(unzipSync(Buffer.from(a.content, "base64"))).map((u) => strFromU8(u)).join("\n") : a.content;
-        for (const secret of [PASSWORD, TOKEN]) expect(text).not.toContain(secret);
-        expect(text).not.toMatch(/"(password|bearer_token)":\s*"(?!<secret:)/);
-      }
-    }
-  });
-
-  it("renders the same bytes for the same config", () => {
-    for (const plan of PLANS) expect(render(plan).artifacts).toEqual(render(plan).artifacts);
-  });
-
-  it("ships the Continue page as a Toolscript ZIP that runs the workflow with current_user and then opens the home app", () => {
-    const { byPath } = render("team", [], { homeAppUrl: "/apps/home" });
-    const files = unzipSync(Buffer.from(byPath["continue-page.zip"].content, "base64"));
-    const names = Object.keys(files).sort();
-    expect(names).toEqual([".positions.json", "functions.rsx", "lib/openHomeApp.js", "lib/syncUserParams.json", "main.rsx", "metadata.json"]);
-    const read = (n: string) => strFromU8(files[n]);
-    expect(read("functions.rsx")).toContain(`workflowId="${WORKFLOW_ID_PLACEHOLDER}"`);
-    expect(read("lib/syncUserParams.json")).toBe("{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}");
-    expect(read("lib/openHomeApp.js")).toContain('utils.openUrl("/apps/home"');
-    // Every component the page shows has a position (Toolscript import rule).
-    const positioned = Object.keys(JSON.parse(read(".positions.json")));
-    const shown = [...read("main.rsx").matchAll(/<(?:Text|Button) id="(\w+)"/g)].map((m) => m[1]);
-    expect(positioned.sort()).toEqual(shown.sort());
-    expect(read("main.rsx")).not.toContain("<!--");
-  });
-});
-
-describe("the business Continue page with continuePageCheck: current-user", () => {
-  it("syncs from its own query on the page resource, with current_user's values only, and has no workflow", () => {
-    const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
-    const { byPath, artifacts } = render("business", [], { continuePageCheck: "current-user", resources: { page: { id } } });
-    expect(artifacts.map((a) => a.path)).toEqual(["retool-resource-page.json", "continue-page.zip"]);
-    const files = unzipSync(Buffer.from(byPath["continue-page.zip"].content, "base64"));
-    expect(strFromU8(files["lib/syncUser.sql"])).toBe(
-      "SELECT * FROM retool_sync.sync_page_user({{ current_user.sid }}, {{ current_user.email }}, {{ current_user.firstName }}, {{ current_user.lastName }})\n",
-    );
-    const functions = strFromU8(files["functions.rsx"]);
-    expect(functions).toMatch(new RegExp(`<SqlQueryUnified id="syncUser" query=\\{include\\("./lib/syncUser.sql", "string"\\)\\} resourceDisplayName="retool-user-sync-page" resourceName="${id}"`));
-    expect(functions).not.toContain("WorkflowRun");
+describe("the workflows' block graphs", () => {
+  it.each([
+    ["free", {}, "workflow-continue-page.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
+    ["business", {}, "workflow-continue-page.json", ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"]],
+    ["enterprise", {}, "workflow-retool-event-user-created.json", ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"]],
+    ["enterprise", {}, "workflow-retool-event-login-attempted.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
+    ["enterprise", { reconcileSchedule: "0 * * * *" }, "workflow-schedule-reconcile.json", ["startTrigger -> listUsers", "listUsers -> reconcileUsers"]],
+  ] as const)("%s %j: %s", (plan, retool, file, graph) => {
+    expect(edges(readWorkflow(render(plan, [], retool).byPath[file].content).blocks)).toEqual(graph);
   });
 });
 
 describe("the scheduled reconcile workflow", () => {
-  it("is rendered when retool.reconcileSchedule is set: schedule -> list users -> sync_users as one bound JSON parameter", () => {
-    const { byPath } = render("enterprise", [], { reconcileSchedule: "0 * * * *" });
-    const { file, blocks, template } = workflow(byPath["workflow-schedule-reconcile.json"].content);
-    expect(file.crontab).toBe("0 * * * *");
-    expect(blocks[0]).toMatchObject({ blockType: "schedule", options: { crontab: "0 * * * *", timezone: "UTC" } });
-    expect(edges(blocks)).toEqual(["startTrigger -> listUsers", "listUsers -> reconcileUsers"]);
-    expect(template("reconcileUsers").query).toMatch(/^SELECT outcome, count\(\*\) AS users FROM retool_sync\.reconcile_users\(\{\{ JSON\.stringify\(listUsers\.data\.data\) \}\}::jsonb\) GROUP BY outcome$/);
+  it("says in its own description where to add the schedule, since the import carries none", () => {
+    const { byPath } = render("enterprise", [], { reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" });
+    const { file, template } = readWorkflow(byPath["workflow-schedule-reconcile.json"].content);
+    expect(file.description).toContain('open the Triggers tab in the left panel (or click the startTrigger block), add a Schedule trigger in Cron mode with "30 2 * * *" and timezone Europe/Berlin, then deploy');
+    expect(file.timezone).toBe("Europe/Berlin");
+    expect(template("reconcileUsers").query).toBe("SELECT outcome, count(*) AS users FROM retool_sync.reconcile_users({{ JSON.stringify(listUsers.data.data) }}::jsonb) GROUP BY outcome");
+  });
+});
+
+describe("resource files", () => {
+  it("point blocks at resource ids given in config", () => {
+    const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
+    const { byPath } = render("team", [], { resources: { page: { id } } });
+    expect(readWorkflow(byPath["workflow-continue-page.json"].content).blocks[1].resourceName).toBe(id);
+  });
+
+  it.each(PLANS)("on %s, name the secret output to read instead of holding a password or token", (plan) => {
+    const { artifacts } = render(plan, plan === "business" || plan === "enterprise" ? ["retoolApiToken", "retoolUsersReadToken"] : []);
+    for (const a of artifacts.filter((x) => x.path.startsWith("retool-resource-"))) {
+      const file = JSON.parse(a.content);
+      const secret = file.resource.options.database_options?.password ?? file.resource.options.authentication_options?.bearer_token;
+      expect(secret, a.path).toMatch(/^<secret: /);
+    }
+  });
+});
+
+describe("the Continue page ZIP", () => {
+  async function unzipped(plan: Plan, retool: DeepPartial<StackSettings["retool"]> = {}) {
+    const zip = await JSZip.loadAsync(Buffer.from(render(plan, [], retool).byPath["continue-page.zip"].content, "base64"));
+    const files: Record<string, string> = {};
+    for (const [name, entry] of Object.entries(zip.files)) if (!entry.dir) files[name] = await entry.async("string");
+    return { names: Object.keys(zip.files).sort(), files };
+  }
+
+  it("keeps the app's files at the archive root, as Retool's own ZIP export does", async () => {
+    const { names } = await unzipped("team");
+    expect(names).toEqual([".positions.json", "functions.rsx", "lib/openHomeApp.js", "lib/syncUserParams.json", "main.rsx", "metadata.json"]);
+  });
+
+  it("runs the workflow with current_user's fields from a .json params file, then opens the home app", async () => {
+    const { files } = await unzipped("team", { homeAppUrl: "/apps/home" });
+    expect(files["functions.rsx"]).toContain(`workflowId="${WORKFLOW_ID_PLACEHOLDER}" workflowParams={include("./lib/syncUserParams.json", "string")}`);
+    expect(files["lib/syncUserParams.json"]).toBe("{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}");
+    expect(files["lib/openHomeApp.js"]).toBe('utils.openUrl("/apps/home", { newTab: false });\n');
+    expect(JSON.parse(files["metadata.json"])).toMatchObject({ toolscriptVersion: "1.0.0", appTemplate: { version: "3.360.0" } });
+    // Every component the page shows has a position (an import rule of Toolscript apps).
+    const positioned = Object.keys(JSON.parse(files[".positions.json"]));
+    const shown = [...files["main.rsx"].matchAll(/<(?:Text|Button) id="(\w+)"/g)].map((m) => m[1]);
+    expect(positioned.sort()).toEqual(shown.sort());
+    expect(files["main.rsx"]).not.toContain("<!--");
+  });
+
+  it("on business with current-user, syncs from its own query on the page resource with current_user's values only", async () => {
+    const id = "0b7a7c1e-2f41-4b8e-9a40-5b0cb2a8d1f3";
+    const { artifacts } = render("business", [], { continuePageCheck: "current-user", resources: { page: { id } } });
+    expect(artifacts.map((a) => a.path)).toEqual(["retool-resource-page.json", "continue-page.zip"]);
+    const { files } = await unzipped("business", { continuePageCheck: "current-user", resources: { page: { id } } });
+    expect(files["lib/syncUser.sql"]).toBe(
+      "SELECT * FROM retool_sync.sync_page_user({{ current_user.sid }}, {{ current_user.email }}, {{ current_user.firstName }}, {{ current_user.lastName }})\n",
+    );
+    expect(files["functions.rsx"]).toContain(`<SqlQueryUnified id="syncUser" query={include("./lib/syncUser.sql", "string")} resourceDisplayName="retool-user-sync-page" resourceName="${id}"`);
+    expect(files["functions.rsx"]).not.toContain("WorkflowRun");
+  });
+});
+
+describe("each plan's files", () => {
+  it.each([
+    ["free", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
+    ["team", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
+    ["business", {}, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-continue-page.json", "continue-page.zip"]],
+    ["enterprise", {}, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"]],
+    ["enterprise", { reconcileSchedule: "0 * * * *" }, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json", "workflow-schedule-reconcile.json"]],
+  ] as const)("%s %j: %j", (plan, retool, expected) => {
+    const { artifacts, layout } = render(plan, [], retool);
+    expect(artifacts.map((a) => a.path)).toEqual(expected);
+    expect(layout.managed).toBe(false);
   });
 });
