@@ -97,6 +97,8 @@ async function throughput(conn: PgConnection, o: Options) {
       SET email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, last_seen_at = now()
     RETURNING *`;
   const pool = new Pool({ ...pgClientConfig(conn), max: o.concurrency });
+  // An idle connection that dies would otherwise crash the run with an unhandled error event.
+  pool.on("error", (e) => log(`a pooled connection failed: ${e.message}`));
   try {
     await timedRun(pool, "warm-up sync_page_user", syncSql, warmup, o.concurrency);
     await timedRun(pool, "warm-up bare upsert", bareSql, warmup, o.concurrency);
