@@ -3,9 +3,6 @@
 // embedded Postgres, then COPYs the same rows into the same table. Prints users per second, the
 // number of API requests (goal: exactly ceil(N/100)) and COPY time / backfill database time
 // (goal >= 0.5).
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
@@ -44,8 +41,7 @@ if (require.main === module) {
     .parse();
   const o = program.opts<{ users: number; json?: boolean }>();
   runMain(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
+    const pg = await startEmbeddedPostgres({ port: await freePort(), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
     const users = Array.from({ length: o.users }, (_, i) => retoolUser(i + 1, { active: i % 50 !== 0 }));
     const fake = await new FakeRetool({ token: "bench", users }).start();
     const db = new Client(pgClientConfig({ ...pg.connection }));
@@ -156,7 +152,6 @@ if (require.main === module) {
       await db.end().catch(() => undefined);
       await fake.stop();
       await pg.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 }

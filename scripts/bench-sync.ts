@@ -3,9 +3,6 @@
 //    same table, same connections, same concurrency, same calls: printed as a ratio (goal >= 0.7).
 // 2. Adopt mode on a table of --rows rows while writers keep writing: the longest stall a writer
 //    sees during the migration, in ms (goal < 200 ms).
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Client, Pool } from "pg";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { withChecksums } from "../infra/builders/sql/migration";
@@ -199,8 +196,7 @@ if (require.main === module) {
     .parse();
   const o = program.opts<Options>();
   runMain(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-bench-"));
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "bench" });
+    const pg = await startEmbeddedPostgres({ port: await freePort(), password: "bench" });
     try {
       await admin(pg.connection, "CREATE DATABASE bench_sync");
       await admin(pg.connection, "CREATE DATABASE bench_adopt");
@@ -221,7 +217,6 @@ if (require.main === module) {
       return EXIT.ok;
     } finally {
       await pg.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 }

@@ -1,5 +1,6 @@
-// The dev stack's embedded Postgres: data in .data/postgres (kept between runs), started with
-// the port, database and admin user that Pulumi.dev.yaml names.
+// The dev stack's embedded Postgres: data in .data/postgres (kept between runs; as root, where the
+// postgres OS user cannot reach it, under /var/lib/retool-user-sync instead, and it says so),
+// started with the port, database and admin user that Pulumi.dev.yaml names.
 import * as path from "node:path";
 import { Client } from "pg";
 import { StackSettings } from "../../infra/config/schema";
@@ -20,8 +21,8 @@ export function isEmbeddedTarget(settings: StackSettings): boolean {
 
 export async function startDevDatabase(settings: StackSettings, log: (line: string) => void): Promise<RunningPostgres> {
   const db = settings.database;
-  log(`Starting the embedded Postgres in ${devDataDir()} on port ${db.port}...`);
-  const pg = await startEmbeddedPostgres({ dataDir: devDataDir(), port: db.port, user: db.adminUser, password: DEV_ADMIN_PASSWORD });
+  log(`Starting the embedded Postgres on port ${db.port}...`);
+  const pg = await startEmbeddedPostgres({ dataDir: devDataDir(), port: db.port, user: db.adminUser, password: DEV_ADMIN_PASSWORD, log });
   const client = new Client(pgClientConfig(pg.connection));
   await client.connect();
   try {
@@ -33,6 +34,6 @@ export async function startDevDatabase(settings: StackSettings, log: (line: stri
   } finally {
     await client.end();
   }
-  log(`Embedded Postgres ready: ${db.adminUser}@127.0.0.1:${db.port}/${db.name}`);
+  log(`Embedded Postgres ready: ${db.adminUser}@127.0.0.1:${db.port}/${db.name} (data in ${pg.dataDir})`);
   return pg;
 }

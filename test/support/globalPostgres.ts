@@ -1,7 +1,5 @@
-// One embedded Postgres for the whole suite; each test file makes its own database in it.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+// One embedded Postgres for the whole suite, in a throwaway folder; each test file makes its own
+// database in it.
 import type { TestProject } from "vitest/node" with { "resolution-mode": "import" };
 import { startEmbeddedPostgres } from "../../scripts/lib/embeddedPostgres";
 import { freePort } from "../../scripts/lib/freePort";
@@ -13,16 +11,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-test-pg-"));
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), password: "test-admin-password" });
-  project.provide("pgAdmin", {
-    host: pg.connection.host,
-    port: pg.connection.port,
-    user: pg.connection.user,
-    password: pg.connection.password,
-  });
-  return async () => {
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const pg = await startEmbeddedPostgres({ port: await freePort(), password: "test-admin-password" });
+  project.provide("pgAdmin", { host: pg.connection.host, port: pg.connection.port, user: pg.connection.user, password: pg.connection.password });
+  return () => pg.stop();
 }
