@@ -3,17 +3,19 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../../infra/config/stackSettings";
 import { RetoolStopped } from "../../infra/providers/retool/retoolClient";
+import { PulumiUnavailable } from "./pulumiCli";
 
 /** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
 export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
 
-/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed); 130 stopped by Ctrl-C. */
+/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed); 3 the Pulumi CLI is missing; 130 stopped by Ctrl-C. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
 
 export function exitCodeFor(e: unknown): number {
   if (e instanceof RetoolStopped) return EXIT.interrupted;
+  if (e instanceof PulumiUnavailable) return EXIT.missingTool;
   return e instanceof ConfigError || e instanceof UsageError ? EXIT.usage : EXIT.failed;
 }
 
