@@ -33,7 +33,7 @@ Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/t
     const target = resolveTarget(opts);
     const stop = stopOnSignal(() => console.error("\nStopping: the database call in hand commits, then the summary (Ctrl-C again to stop now)."));
     const api = new RetoolClient({ ...target.retool, signal: stop, onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`) });
-    const db = await connectDatabase(target.database, target.databaseLabel);
+    const db = await connectDatabase(target.database);
     let bar: Progress | undefined;
     const report = (title: string, summary: BatchSummary, extra: Record<string, unknown> = {}) => {
       bar?.stop();

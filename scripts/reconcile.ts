@@ -57,7 +57,7 @@ if (require.main === module) {
     const target = resolveTarget(opts);
     const stop = stopOnSignal(() => console.error("\nStopping (Ctrl-C again to stop now)."));
     const api = new RetoolClient({ ...target.retool, signal: stop });
-    const db = await connectDatabase(target.database, target.databaseLabel);
+    const db = await connectDatabase(target.database);
     const read = async () => {
       const shown: { bar?: Progress } = {};
       try {

@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ChecksummedMigration } from "../builders/sql/migration";
 import { appliedChecksums, applyMigrations } from "./migrationRunner";
-import { PgConnection, describeConnection, pgClientConfig } from "./pgConnection";
+import { PgConnection, connectionFailure, pgClientConfig } from "./pgConnection";
 
 /** Where to connect, without the password (which travels as its own secret input). */
 export type MigrationTarget = Omit<PgConnection, "password">;
@@ -44,7 +44,7 @@ async function withAdminClient<T>(state: MigrationSetState, work: (client: impor
   try {
     await client.connect();
   } catch (e) {
-    throw new Error(`Cannot connect to ${describeConnection(state.target)}: ${(e as Error).message}`);
+    throw new Error(connectionFailure({ ...state.target, password: "" }, e));
   }
   try {
     return await work(client);

@@ -1,13 +1,14 @@
 // The scripts' database connection: bounded, and safe when the server goes away between queries.
-import { Client, ClientConfig } from "pg";
+import { Client } from "pg";
+import { PgConnection, connectionFailure, pgClientConfig } from "../../infra/providers/pgConnection";
 
 /** Longest statement a script runs (one page of sync_users takes milliseconds). */
 export const SCRIPT_STATEMENT_TIMEOUT_MS = 120_000;
 
 export class DatabaseUnavailable extends Error {}
 
-export async function connectDatabase(config: ClientConfig, label: string): Promise<Client> {
-  const client = new Client({ ...config, statement_timeout: SCRIPT_STATEMENT_TIMEOUT_MS, query_timeout: SCRIPT_STATEMENT_TIMEOUT_MS + 10_000 });
+export async function connectDatabase(conn: PgConnection): Promise<Client> {
+  const client = new Client({ ...pgClientConfig(conn), statement_timeout: SCRIPT_STATEMENT_TIMEOUT_MS, query_timeout: SCRIPT_STATEMENT_TIMEOUT_MS + 10_000 });
   // A connection that dies between queries emits 'error'; with no listener Node would crash with
   // a stack trace. The next query fails instead, and the caller reports it with its summary.
   client.on("error", () => undefined);
@@ -15,7 +16,7 @@ export async function connectDatabase(config: ClientConfig, label: string): Prom
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
-    throw new DatabaseUnavailable(`Cannot connect to ${label}: ${(e as Error).message}`);
+    throw new DatabaseUnavailable(connectionFailure(conn, e));
   }
   return client;
 }
