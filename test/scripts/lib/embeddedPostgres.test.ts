@@ -47,8 +47,6 @@ function cloneUnderPrivateFolder(port: number): { clone: string; above: string }
   leftovers.push(above);
   const clone = path.join(above, "repo");
   execFileSync("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone]);
-  // The working tree's files, as they stand (the clone has what is committed).
-  for (const f of ["scripts/lib/embeddedPostgres.ts", "scripts/lib/devDatabase.ts", "scripts/db.ts", "scripts/lib/cli.ts"]) fs.copyFileSync(path.join(ROOT, f), path.join(clone, f));
   fs.writeFileSync(path.join(clone, "Pulumi.dev.yaml"), fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("port: 54329", `port: ${port}`));
   const modules = path.join(clone, "node_modules");
   fs.mkdirSync(modules);
