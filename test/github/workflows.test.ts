@@ -16,7 +16,15 @@ const stacks = fs
   .filter((s): s is string => Boolean(s))
   .sort();
 
-type Workflow = { permissions?: Record<string, string>; jobs: Record<string, { permissions?: Record<string, string>; strategy?: { matrix?: { stack?: string[] } }; environment?: string; steps: { uses?: string; run?: string }[] }> };
+type Step = { uses?: string; run?: string; name?: string; with?: Record<string, unknown> };
+type Job = {
+  permissions?: Record<string, string>;
+  strategy?: { matrix?: { stack?: string[]; node?: number[] } };
+  environment?: string;
+  services?: Record<string, { image: string }>;
+  steps: Step[];
+};
+type Workflow = { permissions?: Record<string, string>; jobs: Record<string, Job> };
 const load = (file: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
 
 describe("GitHub Actions workflows", () => {
@@ -35,7 +43,7 @@ describe("GitHub Actions workflows", () => {
     expect(stacks).toEqual(["dev", "prod", "staging"]);
     const preview = load("preview.yml").jobs.preview;
     expect([...preview.strategy!.matrix!.stack!].sort()).toEqual(stacks);
-    const pulumiStep = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+    const pulumiStep = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command)!;
     expect(pulumiStep).toMatchObject({ with: { command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true } });
     expect(preview.steps.some((s) => s.run?.includes("npm run render"))).toBe(true);
   });
@@ -44,6 +52,39 @@ describe("GitHub Actions workflows", () => {
     const up = load("deploy.yml").jobs.up;
     expect([...up.strategy!.matrix!.stack!].sort()).toEqual(stacks.filter((s) => s !== "dev"));
     expect(up.environment).toBe("${{ matrix.stack }}");
+  });
+
+  it("use the Pulumi CLI pinned in .pulumi.version, with the provider plugins installed first", () => {
+    for (const file of files) {
+      for (const [name, job] of Object.entries(load(file).jobs)) {
+        job.steps.forEach((step, i) => {
+          if (!step.uses?.startsWith("pulumi/actions@")) return;
+          expect(step.with?.["pulumi-version-file"], `${file} ${name}`).toBe(".pulumi.version");
+          if (step.with?.command) expect(job.steps.slice(0, i).some((s) => s.run === "pulumi install"), `${file} ${name}: pulumi install before ${step.with.command}`).toBe(true);
+        });
+      }
+    }
+    expect(fs.readFileSync(path.join(ROOT, ".pulumi.version"), "utf8").trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("run the real engine end to end on pull requests, against a Postgres service", () => {
+    const e2e = load("preview.yml").jobs.e2e;
+    expect(Object.values(e2e.services ?? {}).map((s) => s.image)).toEqual([expect.stringMatching(/^postgres:\d+$/)]);
+    const run = e2e.steps.find((s) => s.run?.startsWith("npm run e2e"))!;
+    expect(run.run).toMatch(/--database-url "postgres:\/\/postgres:postgres@localhost:5432\/postgres\?sslmode=disable"/);
+    expect(e2e.steps.findIndex((s) => s.run === "pulumi install")).toBeLessThan(e2e.steps.indexOf(run));
+  });
+
+  it("test on every Node version package.json supports, and run on a current LTS", () => {
+    const engines = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).engines.node as string;
+    const tested = load("preview.yml").jobs.test.strategy!.matrix!.node!;
+    expect(tested).toEqual([22, 24]);
+    for (const major of tested) expect(engines).toContain(`^${major}.`);
+    for (const file of files) {
+      for (const job of Object.values(load(file).jobs)) {
+        for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@"))) expect([22, 24, "${{ matrix.node }}"]).toContain(step.with?.["node-version"]);
+      }
+    }
   });
 
   it("grants least privilege: read-only by default, PR write only where it comments", () => {
