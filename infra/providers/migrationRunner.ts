@@ -3,6 +3,7 @@
 import type { Client } from "pg";
 import { LEDGER_TABLE } from "../builders/sql/syncSchema";
 import { ChecksummedMigration } from "../builders/sql/migration";
+import { withTransaction } from "./pgConnection";
 
 export class MigrationError extends Error {
   constructor(
@@ -23,6 +24,8 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** How many times a step that hit its lock_timeout is tried again. */
   lockRetries?: number;
+  /** How long to wait for another run's migration lock before giving up (default 5 minutes). */
+  lockWaitMs?: number;
 }
 
 export interface RunReport {
@@ -61,14 +64,13 @@ async function applyInTransaction(client: Client, m: ChecksummedMigration, opts:
   const retries = opts.lockRetries ?? 50;
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.query("BEGIN");
-      if (m.lockTimeoutMs) await client.query(`SET LOCAL lock_timeout = '${Math.floor(m.lockTimeoutMs)}ms'`);
-      for (const statement of m.statements) await client.query(statement);
-      await record(client, m);
-      await client.query("COMMIT");
+      await withTransaction(client, async () => {
+        if (m.lockTimeoutMs) await client.query(`SET LOCAL lock_timeout = '${Math.floor(m.lockTimeoutMs)}ms'`);
+        for (const statement of m.statements) await client.query(statement);
+        await record(client, m);
+      });
       return;
     } catch (e) {
-      await client.query("ROLLBACK").catch(() => undefined);
       const { code, text } = describePgError(e);
       if (code === LOCK_NOT_AVAILABLE && m.lockTimeoutMs && attempt < retries) {
         // Someone holds a lock on the table; stepping aside lets their writers through.
@@ -105,6 +107,58 @@ async function applyConcurrently(client: Client, m: ChecksummedMigration): Promi
   }
 }
 
+// The advisory lock's key as pg_locks shows it: the high and low halves of the 64-bit key.
+const LOCK_KEY_SQL = "hashtextextended($1, 0)";
+const HOLDER_SQL = `
+  SELECT a.pid, a.usename, a.application_name, host(a.client_addr) AS client, a.backend_start, a.state
+  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+    AND l.classid = ((${LOCK_KEY_SQL} >> 32) & 4294967295)::oid AND l.objid = (${LOCK_KEY_SQL} & 4294967295)::oid`;
+
+/** Who holds the migration lock, in words; Postgres hides the details of other users' sessions without pg_read_all_stats. */
+async function lockHolder(client: Client): Promise<string> {
+  const r = await client.query(HOLDER_SQL, [LOCK_KEY]);
+  const h = r.rows[0];
+  if (!h) return "a session that has since let go";
+  const since = h.backend_start instanceof Date ? ` connected since ${h.backend_start.toISOString()}` : "";
+  return `backend pid ${h.pid} (user ${h.usename ?? "?"}, application "${h.application_name ?? "?"}", client ${h.client ?? "local socket"}${since}, ${h.state ?? "state hidden"})`;
+}
+
+export class MigrationLockTimeout extends Error {
+  constructor(holder: string, waitedMs: number) {
+    const message =
+      `Another migration run holds the lock ${LOCK_KEY}: ${holder}. Waited ${Math.round(waitedMs / 1000)} s. ` +
+      "If that run is another `pulumi up` on this database, let it finish and run again; if it is stuck, end it with " +
+      "SELECT pg_terminate_backend(<pid>) (its lock goes with its session).";
+    super(message);
+    this.message = message; // see MigrationError
+    this.name = "MigrationLockTimeout";
+  }
+}
+
+async function takeLock(client: Client, opts: RunnerOptions): Promise<void> {
+  const waitMs = opts.lockWaitMs ?? 5 * 60_000;
+  const started = Date.now();
+  let lastReport = -Infinity;
+  for (let attempt = 0; ; attempt++) {
+    const r = await client.query(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS got`, [LOCK_KEY]);
+    if (r.rows[0].got) return;
+    const waited = Date.now() - started;
+    if (waited >= waitMs) throw new MigrationLockTimeout(await lockHolder(client), waited);
+    if (waited - lastReport >= 10_000) {
+      opts.log?.(`waiting for the migration lock, held by ${await lockHolder(client)}`);
+      lastReport = waited;
+    }
+    await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6), Math.max(1, waitMs - waited)));
+  }
+}
+
+async function releaseLock(client: Client): Promise<void> {
+  const r = await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL}) AS released`, [LOCK_KEY]);
+  if (!r.rows[0].released) throw new Error(`The migration lock ${LOCK_KEY} was no longer held by this session when the run ended; check for another run on this database.`);
+}
+
 /**
  * Applies every migration whose checksum the ledger does not already hold. Every migration is
  * idempotent and additive, so one whose checksum changed (a config change) is simply applied again.
@@ -113,7 +167,7 @@ async function applyConcurrently(client: Client, m: ChecksummedMigration): Promi
  */
 export async function applyMigrations(client: Client, migrations: ChecksummedMigration[], opts: RunnerOptions = {}): Promise<RunReport> {
   const report: RunReport = { applied: [], unchanged: [] };
-  await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [LOCK_KEY]);
+  await takeLock(client, opts);
   try {
     const done = await appliedChecksums(client);
     for (const m of migrations) {
@@ -126,8 +180,12 @@ export async function applyMigrations(client: Client, migrations: ChecksummedMig
       else await applyConcurrently(client, m);
       report.applied.push(m.id);
     }
-  } finally {
-    await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [LOCK_KEY]).catch(() => undefined);
+  } catch (e) {
+    // The run's own error is what the user needs; a failed release (the lock goes with the
+    // session anyway) is said alongside it, not instead of it.
+    await releaseLock(client).catch((unlock) => opts.log?.(`also could not release the migration lock: ${(unlock as Error).message}`));
+    throw e;
   }
+  await releaseLock(client);
   return report;
 }

@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allMigrations } from "../../../infra/builders/sql/migrations";
 import { Migration, withChecksums } from "../../../infra/builders/sql/migration";
-import { MigrationError, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
+import { MigrationError, MigrationLockTimeout, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
 import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { provision, tableDump } from "../../support/provisioned";
 import { settingsFor } from "../../support/settings";
+import { until } from "../../support/until";
 
 /** Everything about a schema Postgres can tell us: columns, indexes, functions, grants. */
 async function catalogSnapshot(client: import("pg").Client): Promise<string> {
@@ -88,6 +89,65 @@ describe("applyMigrations", () => {
   });
 });
 
+describe("two runs on one database", () => {
+  /** A step that waits on a table the test holds locked, so its run holds the migration lock until the test lets go. */
+  const gate: Migration = { id: "001a_gate", description: "waits for the test", transactional: true, statements: ["SELECT count(*) FROM public.gate"] };
+
+  it("one waits for the other, gives up after its deadline naming the holder, and applies nothing twice", async () => {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database);
+    await createStackRoles(conn, settings);
+    const [blocker, first, second] = await Promise.all([connect(conn), connect(conn), connect(conn)]);
+    try {
+      await blocker.query("CREATE TABLE public.gate (x int)");
+      await blocker.query("BEGIN; LOCK TABLE public.gate IN ACCESS EXCLUSIVE MODE");
+      const firstPid: number = (await first.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const [schema, ...rest] = allMigrations(settings);
+      const running = applyMigrations(first, withChecksums([schema, gate, ...rest]));
+      const waitingOnGate = async () =>
+        (await blocker.query("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [firstPid])).rows[0]?.wait_event_type === "Lock";
+      await until("the first run to reach the gate", waitingOnGate);
+
+      // A second run with a short deadline gives up, saying which session holds the lock.
+      const lines: string[] = [];
+      const started = Date.now();
+      const err = await applyMigrations(second, withChecksums(allMigrations(settings)), { lockWaitMs: 300, log: (l) => lines.push(l) }).catch((e) => e);
+      expect(err).toBeInstanceOf(MigrationLockTimeout);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(err.message).toContain(`Another migration run holds the lock retool_sync.migrations: backend pid ${firstPid} (user ${conn.user}, application "retool-user-sync"`);
+      expect(err.message).toContain("pg_terminate_backend");
+      expect(lines[0]).toMatch(new RegExp(`^waiting for the migration lock, held by backend pid ${firstPid} `));
+      expect([...(await appliedChecksums(blocker)).keys()]).toEqual(["001_sync_schema"]);
+
+      // A second run with time to wait starts only once the first has finished, so it finds everything done.
+      const waited: string[] = [];
+      const patient = applyMigrations(second, withChecksums(allMigrations(settings)), { log: (l) => waited.push(l) });
+      await until("the second run to wait", () => waited.length > 0);
+      await blocker.query("COMMIT");
+      const [a, b] = await Promise.all([running, patient]);
+      expect(a.applied).toEqual([schema.id, gate.id, ...rest.map((m) => m.id)]);
+      expect(b.applied).toEqual([]);
+      expect(b.unchanged).toEqual(allMigrations(settings).map((m) => m.id));
+    } finally {
+      await Promise.all([blocker.end(), first.end(), second.end()]);
+    }
+  });
+
+  it("says so when the lock was lost during the run instead of ending quietly", async () => {
+    const conn = await freshDatabase();
+    const settings = settingsFor(conn.database);
+    await createStackRoles(conn, settings);
+    const client = await connect(conn);
+    try {
+      const letGo: Migration = { id: "006_let_go", description: "releases every advisory lock", transactional: true, statements: ["SELECT pg_advisory_unlock_all()"] };
+      const err = await applyMigrations(client, withChecksums([...allMigrations(settings), letGo])).catch((e) => e);
+      expect(err.message).toBe("The migration lock retool_sync.migrations was no longer held by this session when the run ended; check for another run on this database.");
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe("adopt mode on a busy table", () => {
   it("steps aside while another transaction holds the table, then finishes", async () => {
     const conn = await freshDatabase();
@@ -101,10 +161,10 @@ describe("adopt mode on a busy table", () => {
       // An open transaction that has read the table holds a lock the ALTER must wait for.
       await holder.query("BEGIN; SELECT * FROM public.people");
       const lines: string[] = [];
-      const release = setTimeout(() => void holder.query("COMMIT"), 700);
-      const report = await applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l) });
-      clearTimeout(release);
-      expect(lines.some((l) => /002_users_table: table busy, lock not granted within 100 ms; retrying/.test(l))).toBe(true);
+      const run = applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l) });
+      await until("the runner to step aside", () => lines.some((l) => /002_users_table: table busy, lock not granted within 100 ms; retrying/.test(l)));
+      await holder.query("COMMIT");
+      const report = await run;
       expect(report.applied).toContain("003_users_table_indexes");
     } finally {
       await Promise.all([setup.end(), holder.end(), client.end()]);
