@@ -1,8 +1,10 @@
 // A Pulumi dynamic provider for one Retool resource and its configuration in each configured
-// Retool environment, over Retool's REST API. Connection options are write-only in that API, so
-// drift is what can be read back (the resource, its name, which environments it is configured
-// in); option changes are found by comparing the stack's old and new inputs. Delete removes the
-// Retool resource only: the database it points at, and its data, are never touched.
+// Retool environment, over Retool's REST API. As in Retool's Terraform provider, diff compares
+// the stack's old and new inputs only (a preview makes no Retool call), and drift is found by
+// read (`pulumi refresh`, `pulumi up --refresh`): what can be read back replaces the state (the
+// resource, its name, which environments it is configured in; connection options are write-only
+// in that API), and a resource deleted in Retool leaves the state so the next up creates it.
+// Delete removes the Retool resource only: the database it points at, and its data, are never touched.
 import type * as pulumi from "@pulumi/pulumi";
 import { ResourceSpec, withSecret } from "../../builders/retool/resourceSpecs";
 import { RetoolClient } from "./retoolClient";
@@ -69,7 +71,7 @@ async function syncConfigurations(api: RetoolClient, id: string, s: RetoolResour
   return result;
 }
 
-/** Pure part of diff: what the stack's own inputs say changed. */
+/** What the stack's own inputs say changed; pure, so `pulumi preview` makes no Retool call. */
 export function diffInputs(olds: RetoolResourceOutputs, news: RetoolResourceInputs): pulumi.dynamic.DiffResult {
   const replaces: string[] = [];
   if (olds.url !== news.url) replaces.push("url");
@@ -85,15 +87,6 @@ export function diffInputs(olds: RetoolResourceOutputs, news: RetoolResourceInpu
   return { changes, replaces, deleteBeforeReplace: true };
 }
 
-/** Drift: what Retool has now that the state does not say. */
-export async function liveDrift(olds: RetoolResourceOutputs): Promise<{ gone: boolean; renamed: boolean; missingEnvironments: string[] }> {
-  const api = client(olds);
-  const live = await api.getResource(olds.resourceId);
-  if (!live) return { gone: true, renamed: false, missingEnvironments: [] };
-  const configured = new Set((await api.listResourceConfigurations(olds.resourceId)).map((c) => c.environment.name));
-  return { gone: false, renamed: live.display_name !== olds.spec.display_name, missingEnvironments: olds.environments.filter((e) => !configured.has(e)) };
-}
-
 export const retoolResourceProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: RetoolResourceInputs, news: RetoolResourceInputs) {
     const failures = [];
@@ -103,11 +96,7 @@ export const retoolResourceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: RetoolResourceOutputs, news: RetoolResourceInputs) {
-    const fromInputs = diffInputs(olds, news);
-    if (fromInputs.replaces?.length) return fromInputs;
-    const drift = await liveDrift(olds);
-    if (drift.gone) return { changes: true, replaces: ["resourceId"], deleteBeforeReplace: true };
-    return { ...fromInputs, changes: fromInputs.changes || drift.renamed || drift.missingEnvironments.length > 0 };
+    return diffInputs(olds, news);
   },
 
   async create(inputs: RetoolResourceInputs) {
@@ -120,11 +109,19 @@ export const retoolResourceProvider: pulumi.dynamic.ResourceProvider = {
       return { id: created.id, outs };
     } catch (e) {
       // Half-made resources would block the next attempt with a name conflict.
-      await api.deleteResource(created.id).catch(() => undefined);
+      try {
+        await api.deleteResource(created.id);
+      } catch (cleanup) {
+        throw new Error(
+          `${(e as Error).message}. Removing the half-made Retool resource ${created.id} ("${inputs.spec.display_name}") failed too: ${(cleanup as Error).message}. ` +
+            "Delete it in Retool (Resources) before the next `pulumi up`, or that run will find its name taken.",
+        );
+      }
       throw e;
     }
   },
 
+  /** `pulumi refresh`: Retool's view replaces the state's; a resource gone from Retool leaves the state. */
   async read(id: string, props: RetoolResourceOutputs) {
     const api = client(props);
     const live = await api.getResource(id);

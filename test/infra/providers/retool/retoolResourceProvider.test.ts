@@ -47,24 +47,47 @@ describe("retoolResourceProvider", () => {
     expect(fake.resources.size).toBe(0);
   });
 
-  it("diff sees no change for the same inputs, and each kind of change for others", async () => {
+  it("diff compares inputs only, without a call to Retool, and sees each kind of change", async () => {
     const outs = await create();
+    const before = fake.requests.length;
     expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(false);
-    expect((await provider.diff!(outs.resourceId, outs, inputs({ secret: "rotated" }))).changes).toBe(true);
-    expect((await provider.diff!(outs.resourceId, outs, inputs({ environments: ["production"] }))).changes).toBe(true);
+    expect((await provider.diff!(outs.resourceId, outs, inputs({ secret: "rotated" })))).toMatchObject({ changes: true, replaces: [] });
+    expect((await provider.diff!(outs.resourceId, outs, inputs({ environments: ["production"] })))).toMatchObject({ changes: true, replaces: [] });
+    expect((await provider.diff!(outs.resourceId, outs, inputs({ apiToken: "rtk_rotated" })))).toMatchObject({ changes: true, replaces: [] });
     const moved = await provider.diff!(outs.resourceId, outs, inputs({ url: "https://other.retool.com" }));
-    expect(moved).toMatchObject({ changes: true, replaces: ["url"], deleteBeforeReplace: true });
+    expect(moved).toEqual({ changes: true, replaces: ["url"], deleteBeforeReplace: true });
+    const settings = settingsFor("app", { plan: "enterprise", retool: { url: fake.url } });
+    const retyped = await provider.diff!(outs.resourceId, outs, inputs({ spec: resourceSpec(settings, "api") }));
+    expect(retyped).toEqual({ changes: true, replaces: ["spec"], deleteBeforeReplace: true });
+    // Drift in Retool is refresh's to find, not diff's: a preview stays offline.
+    fake.resources.get(outs.resourceId).display_name = "renamed-by-hand";
+    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(false);
+    expect(fake.requests.length).toBe(before);
   });
 
-  it("diff detects drift it can read: a rename in Retool, a removed configuration, a deleted resource", async () => {
+  it("refresh finds the drift it can read (a rename, a removed configuration) and the next update repairs it", async () => {
     const outs = await create();
     fake.resources.get(outs.resourceId).display_name = "renamed-by-hand";
-    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(true);
-    fake.resources.get(outs.resourceId).display_name = outs.spec.display_name;
     fake.configurations.delete(outs.configurations.staging);
-    expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(true);
+    const refreshed = (await provider.read!(outs.resourceId, outs)).props as RetoolResourceOutputs;
+    expect(refreshed.spec.display_name).toBe("renamed-by-hand");
+    expect(refreshed.environments).toEqual(["production"]);
+    expect(await provider.diff!(outs.resourceId, refreshed, inputs())).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    const repaired = (await provider.update!(outs.resourceId, refreshed, inputs())).outs as RetoolResourceOutputs;
+    expect(fake.resources.get(outs.resourceId).display_name).toBe(outs.spec.display_name);
+    expect(Object.keys(repaired.configurations).sort()).toEqual(["production", "staging"]);
+    expect([...fake.configurations.values()].map((c) => c.options.database_options.password)).toEqual([PASSWORD, PASSWORD]);
+  });
+
+  it("update on a resource deleted in Retool says to refresh, and refresh drops it so up creates it again", async () => {
+    const outs = await create();
     fake.resources.delete(outs.resourceId);
-    expect(await provider.diff!(outs.resourceId, outs, inputs())).toMatchObject({ changes: true, replaces: ["resourceId"] });
+    const e = await provider.update!(outs.resourceId, outs, inputs({ secret: "rotated" })).catch((err) => err);
+    expect(e.message).toBe(
+      `Retool resource ${outs.resourceId} (${outs.spec.display_name}) no longer exists in Retool; run \`pulumi refresh\`, then \`pulumi up\` creates it again.`,
+    );
+    expect(fake.resources.size).toBe(0);
+    expect(await provider.read!(outs.resourceId, outs)).toEqual({});
   });
 
   it("update changes only what changed", async () => {
@@ -112,6 +135,16 @@ describe("retoolResourceProvider", () => {
     expect(e.message).toMatch(/POST \/api\/v2\/resource_configurations failed with 422: bad options/);
     expect(fake.resources.size).toBe(0);
     await create();
+  });
+
+  it("says so when the rollback itself fails, naming the resource left behind", async () => {
+    fake.inject((r) => r.operation === "POST /resource_configurations", { status: 422, body: { success: false, message: "bad options" } });
+    fake.inject((r) => r.operation === "DELETE /resources/{resourceId}", { status: 403, body: { success: false, message: "not yours" } });
+    const e = await provider.create!(inputs()).catch((err) => err);
+    const [left] = [...fake.resources.keys()];
+    expect(e.message).toMatch(/^Retool API POST \/api\/v2\/resource_configurations failed with 422: bad options/);
+    expect(e.message).toContain(`Removing the half-made Retool resource ${left} ("${inputs().spec.display_name}") failed too: Retool API DELETE /api/v2/resources/${left} failed with 403: not yours`);
+    expect(e.message).toContain("Delete it in Retool (Resources) before the next `pulumi up`");
   });
 
   it("creates Retool's own API as a REST resource with a bearer token", async () => {
