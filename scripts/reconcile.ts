@@ -13,24 +13,33 @@ import { BatchRunFailed, BatchSummary, emptySummary, syncBatch, tallyPage } from
 /** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
 export const EXIT_DRIFT = 4;
 
-const PAGE = 100;
+/** Users per sync_users call: the size of a backfill page, so one call's locks and work stay bounded. */
+const CHUNK = 100;
 
-async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
+/** Sends what apply can repair through the sync rules, CHUNK users per statement; onChunk hears of each. */
+export async function repairDrift(db: Client, drift: Drift, onChunk?: (users: number) => void): Promise<BatchSummary> {
   const users = usersToRepair(drift);
   const summary = emptySummary();
-  const bar = users.length ? progress("repairing", users.length) : undefined;
   try {
-    for (let i = 0; i < users.length; i += PAGE) {
-      const chunk = users.slice(i, i + PAGE);
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const chunk = users.slice(i, i + CHUNK);
       tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
-      bar?.increment(chunk.length);
+      onChunk?.(chunk.length);
     }
   } catch (e) {
     throw new BatchRunFailed(summary, e);
+  }
+  return summary;
+}
+
+async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
+  const total = usersToRepair(drift).length;
+  const bar = total ? progress("repairing", total) : undefined;
+  try {
+    return await repairDrift(db, drift, (n) => bar?.increment(n));
   } finally {
     bar?.stop();
   }
-  return summary;
 }
 
 const asJson = (d: Drift) => ({

@@ -6,11 +6,13 @@ import * as path from "node:path";
 import type { Client } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RetoolClient } from "../../infra/providers/retool/retoolClient";
-import { findDrift, readDrift, usersToRepair } from "../../scripts/lib/drift";
+import { driftCount, readDrift, usersToRepair } from "../../scripts/lib/drift";
+import { repairDrift } from "../../scripts/reconcile";
 import { backfill, syncBatch } from "../../scripts/lib/userBatches";
 import { connect } from "../support/database";
 import { Provisioned, provision, syncUser } from "../support/provisioned";
 import { FakeRetool, retoolUser } from "../support/retool/fakeRetool";
+import { until } from "../support/until";
 
 const TOKEN = "rtk_users_read";
 const BUSINESS = { plan: "business", retool: { url: "https://acme.retool.com" } } as const;
@@ -81,14 +83,7 @@ function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoo
 const progressNow = (db: Provisioned) => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
 
 /** Waits until the script has committed at least `pages` pages. */
-async function committed(db: Provisioned, pages: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const p = await progressNow(db);
-    if (p && p.pages >= pages) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the backfill did not commit ${pages} pages in 15 s`);
-}
+const committed = (db: Provisioned, pages: number) => until(`the backfill to commit ${pages} pages`, async () => ((await progressNow(db))?.pages ?? 0) >= pages, 15_000);
 
 describe("backfill", () => {
   it("syncs every user with one database round trip per page and reports each outcome", async () => {
@@ -145,6 +140,50 @@ describe("backfill", () => {
     expect(await db.admin.query("SELECT count(*)::int AS n FROM public.users WHERE retool_user_id IS NOT NULL").then((r) => r.rows[0].n)).toBe(100);
     const resumed = await backfill({ api: api(), db: db.admin, runKey: "t" });
     expect(resumed.resumed).toEqual({ pages: 1 });
+    expect(await content(db.admin)).toEqual(await expectedTable());
+  });
+
+  /** A run that commits its first page, then fails: progress saved after page 1. */
+  async function interruptedAfterOnePage(db: Provisioned): Promise<void> {
+    fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, { malformed: true });
+    await backfill({ api: api(), db: db.admin, runKey: "t" }).catch(() => undefined);
+    expect(await progressNow(db)).toEqual({ pages: 1, finished: false });
+  }
+  /** The user-list requests since request number `mark`, by the cursor each sent. */
+  const userListCalls = (mark: number) =>
+    fake!.requests
+      .slice(mark)
+      .filter((r) => r.operation === "GET /users")
+      .map((r) => r.query.next_token ?? "first page");
+
+  it.each([400, 422])("starts over from the first page when Retool answers %i to the saved cursor", async (status) => {
+    const { db } = await setup();
+    await interruptedAfterOnePage(db);
+    fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, { status, body: { success: false, message: "invalid next_token" } });
+    const lines: string[] = [];
+    const mark = fake!.requests.length;
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t", log: (l) => lines.push(l) });
+    expect(lines).toContain("Retool no longer accepts the saved cursor; starting from the first page (pages already synced come out unchanged).");
+    const calls = userListCalls(mark);
+    expect(calls).toEqual([expect.any(String), "first page", expect.any(String), expect.any(String)]);
+    expect(calls[0]).not.toBe("first page");
+    // The summary is this run's whole pass, not the old run's counts added to it.
+    expect(summary).toMatchObject({ pages: 3, users: 255 });
+    expect(summary.resumed).toBeUndefined();
+    expect(summary.counts).toMatchObject({ unchanged: 100, created: 153, failed: 1 });
+    expect(await content(db.admin)).toEqual(await expectedTable());
+    expect(await progressNow(db)).toEqual({ pages: 3, finished: true });
+  });
+
+  it("--restart ignores saved progress and reads from the first page", async () => {
+    const { db } = await setup();
+    await interruptedAfterOnePage(db);
+    const mark = fake!.requests.length;
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t", restart: true });
+    expect(userListCalls(mark)).toEqual(["first page", expect.any(String), expect.any(String)]);
+    expect(summary).toMatchObject({ pages: 3, users: 255 });
+    expect(summary.resumed).toBeUndefined();
+    expect(summary.counts).toMatchObject({ unchanged: 100, created: 153, failed: 1 });
     expect(await content(db.admin)).toEqual(await expectedTable());
   });
 
@@ -288,6 +327,24 @@ describe("reconcile", () => {
     expect(after.orphaned.map((r) => r.retool_user_id)).toEqual(["user_gone"]); // never deleted
   });
 
+  it("apply repairs more users than one statement takes, 100 per sync_users call", async () => {
+    const users = Array.from({ length: 250 }, (_, i) => retoolUser(i + 1));
+    const { db } = await setup(users);
+    const { drift } = await readDrift(api(), db.admin);
+    expect(drift.missing).toHaveLength(250);
+    const query = vi.spyOn(db.admin, "query");
+    const chunks: number[] = [];
+    const summary = await repairDrift(db.admin, drift, (n) => chunks.push(n));
+    const sent = query.mock.calls.map(([q, values]) => ({ text: typeof q === "string" ? q : (q as { text: string }).text, values: (q as { values?: unknown[] }).values ?? values }));
+    query.mockRestore();
+    expect(chunks).toEqual([100, 100, 50]);
+    expect(sent.map((q) => JSON.parse(String(q.values?.[0])).length)).toEqual([100, 100, 50]);
+    expect(summary).toMatchObject({ pages: 3, users: 250 });
+    expect(summary.counts).toMatchObject({ created: 250, failed: 0 });
+    expect(await content(db.admin)).toEqual(await expectedTable(users));
+    expect(driftCount((await readDrift(api(), db.admin)).drift)).toBe(0);
+  });
+
   it("--check exits 4 on drift and 0 without, a misspelt flag 2; --json is machine-readable", async () => {
     const { db } = await setup([retoolUser(1), retoolUser(2)]);
     const env = { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` };
@@ -308,6 +365,5 @@ describe("reconcile", () => {
     expect(applied.code).toBe(0);
     expect(applied.out).toMatch(/created\s+2/);
     expect((await run(["--check"])).code).toBe(0);
-    expect(findDrift([], []).missing).toEqual([]);
   }, 60_000);
 });
