@@ -1,8 +1,8 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
-import { stackArtifacts } from "../infra/builders/artifacts";
-import { writeArtifacts } from "../infra/providers/artifactFiles";
+import { stackArtifacts } from "../infra/builders/stackArtifacts";
+import { writeArtifacts } from "../infra/providers/artifactWriter";
 import { retoolLayout } from "../infra/builders/retool/retoolLayout";
 import { EXIT, PROJECT_DIR, runMain, newCommand } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";

@@ -3,7 +3,7 @@
 // workflow, page and config files for the plan.
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/schema";
-import { resourceRefs, stackArtifacts } from "../builders/artifacts";
+import { resourceRefs, stackArtifacts } from "../builders/stackArtifacts";
 import { resourceFile } from "../builders/retool/resourceFiles";
 import { resourceSpec } from "../builders/retool/resourceSpecs";
 import { ResourceKind, RetoolLayout } from "../builders/retool/retoolLayout";

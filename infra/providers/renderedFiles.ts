@@ -1,7 +1,7 @@
 // The Pulumi resource for the rendered artifacts: `pulumi up` writes the same files as render.
 import * as pulumi from "@pulumi/pulumi";
-import type { Artifact } from "../builders/artifacts";
-import { renderedFilesProvider } from "./artifactFiles";
+import type { Artifact } from "../builders/stackArtifacts";
+import { renderedFilesProvider } from "./renderedFilesProvider";
 
 export interface RenderedFilesArgs {
   dir: string;

@@ -4,7 +4,7 @@
 import JSZip from "jszip";
 import * as transit from "transit-js";
 import { describe, expect, it } from "vitest";
-import { Artifact, retoolArtifacts } from "../../../../infra/builders/artifacts";
+import { Artifact, retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";

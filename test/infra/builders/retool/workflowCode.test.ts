@@ -1,7 +1,7 @@
 // The security-critical JavaScript inside the rendered workflows, executed the way a Retool code
 // block runs it (node:vm, the earlier blocks' results in scope), taken from the rendered files.
 import { describe, expect, it } from "vitest";
-import { retoolArtifacts } from "../../../../infra/builders/artifacts";
+import { retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { settingsFor } from "../../../support/settings";
 import { readWorkflow } from "../../../support/retoolWorkflow";
