@@ -2,6 +2,7 @@
 import { Client, Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgClientConfig } from "../../../../infra/providers/pgConnection";
+import { CORE_FUNCTION, CORE_SIGNATURE, SYNCED_USER_TYPE, SYNC_FUNCTION, SYNC_SIGNATURE } from "../../../../infra/builders/sql/syncApi";
 import { Provisioned, SyncArgs, pgError, provision, syncOutcome, syncUser, tableDump } from "../../../support/provisioned";
 
 const USERS = '"public"."users"';
@@ -148,6 +149,30 @@ describe("sync_user on a created table", () => {
       expect(rows.rows).toEqual([{ id: pre.rows[0].id }]);
     } finally {
       await pool.end();
+    }
+  });
+});
+
+describe("upgrading from a release whose sync functions returned the table's whole row", () => {
+  it("drops and recreates them, so they return only the sync columns", async () => {
+    // As an earlier release left them: same names and arguments, a row type with a private column.
+    const legacy = (fn: string) => `CREATE FUNCTION ${fn}(p_id text, p_email text, p_first text, p_last text, p_source text, p_active boolean DEFAULT NULL)
+      RETURNS TABLE (retool_user_id text, email text, password_hash text) LANGUAGE sql AS $$ SELECT p_id, p_email, 'leaked-hash' $$`;
+    const db = await provision({}, async (admin) => {
+      await admin.query("CREATE SCHEMA retool_sync");
+      await admin.query(legacy(CORE_FUNCTION));
+      await admin.query(legacy(SYNC_FUNCTION));
+    });
+    try {
+      const result = (signature: string) => db.admin.query("SELECT pg_get_function_result(to_regprocedure($1)) AS r", [signature]).then((r) => r.rows[0].r);
+      expect(await result(SYNC_SIGNATURE)).toBe(SYNCED_USER_TYPE);
+      expect(await result(CORE_SIGNATURE)).not.toMatch(/password_hash/);
+      const row = await syncUser(db.admin, { id: id(1), email: "up@example.com", first: "Up", source: "backfill" });
+      expect(Object.keys(row).sort()).toEqual(["active", "created_at", "email", "first_name", "last_name", "last_seen_at", "retool_user_id", "updated_at"]);
+      const overloads = await db.admin.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'sync_user' AND pronamespace = 'retool_sync'::regnamespace");
+      expect(overloads.rows[0].n).toBe(1);
+    } finally {
+      await db.admin.end();
     }
   });
 });
