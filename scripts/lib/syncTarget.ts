@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { PgConnection, describeConnection } from "../../infra/providers/pgConnection";
 import { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
-import { UsageError, wholeNumber } from "./cli";
+import { PROJECT_DIR, UsageError, wholeNumber } from "./cli";
 import { parseDatabaseUrl } from "./databaseUrl";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";
 
@@ -36,8 +36,8 @@ export function addTargetOptions(program: Command): Command {
 }
 
 /** Flags win over the environment, which wins over the stack file. */
-export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = process.env): SyncTarget {
-  const settings = o.stack ? stackSettingsFromFile(o.stack).settings : undefined;
+export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = process.env, projectDir = PROJECT_DIR): SyncTarget {
+  const settings = o.stack ? stackSettingsFromFile(o.stack, projectDir).settings : undefined;
   const retoolUrl = (o.retoolUrl ?? env.RETOOL_URL ?? settings?.retool.url)?.replace(/\/+$/, "");
   if (!retoolUrl) throw new UsageError("No Retool URL: pass --retool-url, set RETOOL_URL, or use --stack with retool.url set.");
   const token = o.retoolToken ?? env.RETOOL_API_TOKEN;
