@@ -9,7 +9,7 @@ import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
 import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { applyMigrations } from "../infra/providers/migrationRunner";
-import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
+import { PgConnection, pgClientConfig, withTransaction } from "../infra/providers/pgConnection";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";
@@ -146,10 +146,10 @@ async function adoptStall(conn: PgConnection, o: Options) {
     const c = new Client(pgClientConfig(conn));
     await c.connect();
     while (!stop) {
-      await c.query("BEGIN");
-      await c.query("SELECT count(*) FROM bench.customers WHERE id < 1000");
-      await c.query("SELECT pg_sleep(0.3)");
-      await c.query("COMMIT");
+      await withTransaction(c, async () => {
+        await c.query("SELECT count(*) FROM bench.customers WHERE id < 1000");
+        await c.query("SELECT pg_sleep(0.3)");
+      });
       await new Promise((r) => setTimeout(r, 50));
     }
     await c.end();

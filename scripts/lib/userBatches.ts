@@ -14,7 +14,14 @@ export interface BatchRow {
   error: string | null;
 }
 
-export async function syncBatch(db: Client, users: RetoolUser[], source: BatchSource, progress?: { runKey: string; next?: string }): Promise<BatchRow[]> {
+/**
+ * A user as sync_users reads it from JSON: Retool's record. The SQL checks every field itself (the
+ * scheduled reconcile hands it Retool's answer unfiltered), so a field of the wrong type fails
+ * that user, not the page; hence `unknown` beside the id.
+ */
+export type BatchUser = Pick<RetoolUser, "id"> & { [K in "email" | "first_name" | "last_name" | "active"]?: unknown };
+
+export async function syncBatch(db: Client, users: readonly BatchUser[], source: BatchSource, progress?: { runKey: string; next?: string }): Promise<BatchRow[]> {
   // Named, so Postgres parses and plans the call once per connection, not once per page.
   const r = await db.query<BatchRow>({
     name: "retool-user-sync:sync_users",

@@ -34,9 +34,10 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
     stack,
   );
   const registrations: Registration[] = [];
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, cb: any) => {
+  const monitor = pulumi.runtime.getMonitor();
+  if (!monitor) throw new Error("setMocks installed no monitor");
+  const original = monitor.registerResource.bind(monitor) as (req: any, cb: any) => any;
+  (monitor as { registerResource: (req: any, cb: any) => any }).registerResource = (req: any, cb: any) => {
     const o = req.toObject();
     registrations.push({
       type: o.type,

@@ -77,7 +77,7 @@ describe("business: the Continue page workflow's claim check", () => {
 describe("enterprise: User Created's pick of exactly one user", () => {
   const { template } = renderedWorkflow("enterprise", "workflow-retool-event-user-created.json");
   const pick = template("pickUser").query as string;
-  const found = (email: unknown, users: unknown[]): BlockResults => ({ startTrigger: { userEmail: email }, lookupUser: { success: true, data: users } });
+  const found = (email: unknown, users: unknown): BlockResults => ({ startTrigger: { userEmail: email }, lookupUser: { success: true, data: users } });
 
   it("picks the one user with the address, in any case", () => {
     expect(runCodeBlock(pick, found("JO@example.com", [retoolUser(), retoolUser({ id: "user_2", email: "other@example.com" })]))).toEqual({
@@ -95,7 +95,7 @@ describe("enterprise: User Created's pick of exactly one user", () => {
     ["an id of another shape", "jo@example.com", [retoolUser({ id: "12345" })], /has no Retool User ID/],
     ["an event without a valid email", "jo@example\u200b.com", [retoolUser()], /sent no valid email/],
     ["an event without an email", undefined, [retoolUser()], /sent no valid email/],
-    ["an answer that is not a list", "jo@example.com", "nope" as unknown as unknown[], /found 0/],
+    ["an answer that is not a list", "jo@example.com", "nope", /found 0/],
   ])("refuses %s", (_what, email, users, error) => {
     expect(() => runCodeBlock(pick, found(email, users))).toThrow(error);
   });

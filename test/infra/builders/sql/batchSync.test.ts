@@ -5,17 +5,29 @@
 import type { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { EMAIL_LOCK_BUCKETS } from "../../../../infra/builders/sql/syncRules";
+import { withTransaction } from "../../../../infra/providers/pgConnection";
+import { usersTableColumns } from "../../../../infra/builders/sql/usersTableColumns";
 import { syncBatch } from "../../../../scripts/lib/userBatches";
-import type { RetoolUser } from "../../../../infra/providers/retool/retoolClient";
 import { connect } from "../../../support/database";
 import { Provisioned, provision, syncOutcome } from "../../../support/provisioned";
 import { retoolUser } from "../../../support/retool/fakeRetool";
 
-const user = (n: number, o: Record<string, unknown> = {}) => retoolUser(n, o) as unknown as RetoolUser;
+/** A record as Retool's list holds it, or with a field Retool should never send ("yes" for active). */
+interface PageUser {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  active: boolean | "yes";
+}
+const user = (n: number, o: Partial<PageUser> = {}): PageUser => {
+  const r = retoolUser(n);
+  return { id: r.id, email: r.email, first_name: r.first_name, last_name: r.last_name, active: r.active, ...o };
+};
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => user(from + i));
 
 /** Pages that exercise every branch; page numbers in the comments are what each one is for. */
-function awkwardPages(): RetoolUser[][] {
+function awkwardPages(): PageUser[][] {
   return [
     // all new and valid: the set-based insert takes every user
     range(1, 40),
@@ -48,12 +60,13 @@ function awkwardPages(): RetoolUser[][] {
 type Outcome = { retool_user_id: string; outcome: string; error: string | null };
 
 /** The definition: sync_user_outcome once per user, in page order, each in its own call. */
-async function oneByOne(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]> {
+async function oneByOne(db: Client, pages: PageUser[][]): Promise<Outcome[][]> {
   const out: Outcome[][] = [];
   for (const page of pages) {
     const rows: Outcome[] = [];
     for (const u of page) {
-      const active = typeof u.active === "boolean" ? u.active : null;
+      // The test's own expectation, not the rule's code: "yes" is no answer, so the row's value stays.
+      const active = u.active === "yes" ? null : u.active;
       try {
         const outcome = await syncOutcome(db, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active });
         rows.push({ retool_user_id: u.id, outcome, error: null });
@@ -68,21 +81,18 @@ async function oneByOne(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]>
 }
 
 /** As the backfill sends them: a page per call, each call its own transaction. */
-async function batched(db: Client, pages: RetoolUser[][]): Promise<Outcome[][]> {
+async function batched(db: Client, pages: PageUser[][]): Promise<Outcome[][]> {
   const out: Outcome[][] = [];
   for (const page of pages) out.push(await syncBatch(db, page, "backfill"));
   return out;
 }
 
 /** Runs a page in a transaction and returns its outcomes and what `look` sees just before the commit. */
-async function beforeCommit<T>(db: Client, page: RetoolUser[], look: () => Promise<T>, progress?: { runKey: string; next?: string }) {
-  await db.query("BEGIN");
-  try {
+function beforeCommit<T>(db: Client, page: PageUser[], look: () => Promise<T>, progress?: { runKey: string; next?: string }) {
+  return withTransaction(db, async () => {
     const rows = await syncBatch(db, page, "backfill", progress);
     return { rows, seen: await look() };
-  } finally {
-    await db.query("COMMIT");
-  }
+  });
 }
 
 /** Errors name the row's generated key, which differs between two databases by nature. */
@@ -91,11 +101,9 @@ const sorted = (rows: Outcome[]) => rows.map(withoutKeys).sort((a, b) => (a.reto
 
 /** What the table holds, without generated keys and timestamps (besides whether last seen is set). */
 async function content(p: Provisioned): Promise<string[]> {
-  const c = p.settings.usersTable.mode === "create"
-    ? { table: "public.users", email: "email", first: "first_name", last: "last_name", active: "active", seen: "last_seen_at" }
-    : { table: "crm.customers", email: "contact_email", first: "retool_first_name", last: "retool_last_name", active: "retool_active", seen: "retool_last_seen_at" };
+  const c = usersTableColumns(p.settings.usersTable);
   const r = await p.admin.query(
-    `SELECT retool_user_id, ${c.email} AS email, ${c.first} AS first, ${c.last} AS last, ${c.active} AS active, ${c.seen} IS NOT NULL AS seen FROM ${c.table}`,
+    `SELECT ${c.retoolUserId} AS retool_user_id, ${c.email} AS email, ${c.firstName} AS first, ${c.lastName} AS last, ${c.active} AS active, ${c.lastSeenAt} IS NOT NULL AS seen FROM ${c.qualifiedName}`,
   );
   return r.rows.map((x) => JSON.stringify(x)).sort();
 }
@@ -158,7 +166,7 @@ describe("sync_users gives what sync_user gives, one user at a time", () => {
 
 describe("sync_users takes the set-based path for plainly new users", () => {
   /** Runs a page and counts this transaction's completed calls of sync_user_outcome. */
-  async function perUserCalls(db: Provisioned, page: RetoolUser[]) {
+  async function perUserCalls(db: Provisioned, page: PageUser[]) {
     await db.admin.query("SET track_functions = 'pl'");
     const { rows, seen } = await beforeCommit(db.admin, page, () =>
       db.admin.query(
@@ -255,7 +263,7 @@ describe("sync_users under concurrency", () => {
 
 describe("sync_users and the shared lock table", () => {
   /** Advisory locks this session holds once the call is done, before its transaction commits. */
-  async function locksHeld(db: Client, page: RetoolUser[]) {
+  async function locksHeld(db: Client, page: PageUser[]) {
     const { rows, seen } = await beforeCommit(db, page, () =>
       db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
     );
