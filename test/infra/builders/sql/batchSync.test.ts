@@ -52,6 +52,8 @@ function awkwardPages(): PageUser[][] {
     ],
     // an address already held by another Retool user
     [user(90, { email: "user1@example.com" }), user(91)],
+    // a user disabled above, now with an active that is no boolean: they stay as they were
+    [user(2, { active: "yes" }), user(92)],
     // a run repeated: every user unchanged
     range(1, 40),
   ];
