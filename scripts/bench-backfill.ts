@@ -13,7 +13,7 @@ import { allMigrations } from "../infra/builders/sql/migrations";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { pgClientConfig } from "../infra/providers/pgConnection";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { FakeRetool, retoolUser } from "../test/support/retool/fakeRetool";
+import { FakeRetool, retoolUser } from "./lib/fakeRetool/fakeRetool";
 import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";

@@ -11,7 +11,7 @@ import { repairDrift } from "../../scripts/reconcile";
 import { backfill, syncBatch } from "../../scripts/lib/userBatches";
 import { connect } from "../support/database";
 import { Provisioned, provision, syncUser } from "../support/provisioned";
-import { FakeRetool, retoolUser } from "../support/retool/fakeRetool";
+import { FakeRetool, retoolUser } from "../../scripts/lib/fakeRetool/fakeRetool";
 import { until } from "../support/until";
 
 const TOKEN = "rtk_users_read";

@@ -10,7 +10,7 @@ import { usersTableColumns } from "../../../../infra/builders/sql/usersTableColu
 import { syncBatch } from "../../../../scripts/lib/userBatches";
 import { connect } from "../../../support/database";
 import { Provisioned, provision, syncOutcome } from "../../../support/provisioned";
-import { retoolUser } from "../../../support/retool/fakeRetool";
+import { retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 
 /** A record as Retool's list holds it, or with a field Retool should never send ("yes" for active). */
 interface PageUser {

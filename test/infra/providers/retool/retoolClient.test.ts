@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RetoolApiError } from "../../../../infra/providers/retool/retoolApiError";
 import { RetoolClient, RetoolClientOptions } from "../../../../infra/providers/retool/retoolClient";
-import { FakeRetool, FakeRetoolOptions, retoolUser } from "../../../support/retool/fakeRetool";
+import { FakeRetool, FakeRetoolOptions, retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 
 const TOKEN = "rtk_secret-token-value";
 let fake: FakeRetool;
@@ -44,6 +44,18 @@ describe("RetoolClient errors", () => {
     await start({ scopes: ["resources:write"] });
     const e = await failure(client().listEnvironments());
     expect(e.message).toMatch(/GET \/api\/v2\/environments failed with 403.*missing the scope environments:read\. Add it to the token/);
+  });
+
+  it.each([
+    ["GET /users/{userId}", (c: RetoolClient) => c.getUser("user_1"), "users:read"],
+    ["GET /resource_configurations", (c: RetoolClient) => c.listResourceConfigurations("r1"), "resource_configurations:read"],
+    ["PATCH /resources/{resourceId}", (c: RetoolClient) => c.renameResource("r1", "x"), "resources:write"],
+    ["DELETE /resource_configurations/{configurationId}", (c: RetoolClient) => c.deleteResourceConfiguration("c1"), "resource_configurations:write"],
+  ])("a 403 that names no scope still says which one %s needs", async (operation, call, scope) => {
+    fake.inject((r) => r.operation === operation, { status: 403, body: { success: false, message: "Forbidden" } });
+    const e = await failure(call(client()));
+    expect(e.message).toContain(`failed with 403: Forbidden.`);
+    expect(e.message).toContain(`missing the scope ${scope}. Add it to the token`);
   });
 
   it.each([

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
 import { RetoolResourceInputs, RetoolResourceOutputs, retoolResourceProvider as provider } from "../../../../infra/providers/retool/retoolResourceProvider";
-import { FakeRetool } from "../../../support/retool/fakeRetool";
+import { FakeRetool } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 import { runSerializedProvider } from "../../../support/serializedProvider";
 import { settingsFor } from "../../../support/settings";
 

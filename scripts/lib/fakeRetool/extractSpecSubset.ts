@@ -1,6 +1,6 @@
 // Regenerates retoolApiSpec.json, the endpoints we call, copied out of Retool's OpenAPI spec
 // (MIT, tryretool/terraform-provider-retool internal/sdk/openAPISpec.json, version 2.12.0):
-//   npx tsx test/support/retool/extractSpecSubset.ts <path to openAPISpec.json>
+//   npx tsx scripts/lib/fakeRetool/extractSpecSubset.ts <path to openAPISpec.json>
 // The tests hold the subset, so they keep checking requests against the spec without it.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -29,6 +29,27 @@ export type Fault =
   | { drop: true }
   | { malformed: true };
 
+/**
+ * The scope each operation needs, written out by hand (Retool's spec has no per-operation scopes;
+ * the names are the token scopes of Retool's Terraform provider docs), so the client's own rule
+ * for naming a missing scope is checked against something it did not produce.
+ */
+const SCOPES: Record<string, string> = {
+  "GET /users": "users:read",
+  "GET /users/{userId}": "users:read",
+  "GET /environments": "environments:read",
+  "GET /resources": "resources:read",
+  "GET /resources/{resourceId}": "resources:read",
+  "POST /resources": "resources:write",
+  "PATCH /resources/{resourceId}": "resources:write",
+  "DELETE /resources/{resourceId}": "resources:write",
+  "GET /resource_configurations": "resource_configurations:read",
+  "GET /resource_configurations/{configurationId}": "resource_configurations:read",
+  "POST /resource_configurations": "resource_configurations:write",
+  "PATCH /resource_configurations/{configurationId}": "resource_configurations:write",
+  "DELETE /resource_configurations/{configurationId}": "resource_configurations:write",
+};
+
 export interface FakeRetoolOptions {
   token?: string;
   /** Scopes the token has; a call needing another gets Retool's 403. Default: all. */
@@ -156,8 +177,9 @@ export class FakeRetool {
         this.violations.push(`${record.method} ${path}: not an endpoint of the spec subset`);
         return fail(404, "Not found");
       }
-      const scope = `${path.split("/")[1]}:${record.method === "GET" ? "read" : "write"}`;
-      if (this.options.scopes && !this.options.scopes.includes(scope) && !this.options.scopes.includes(scope.replace(":read", ":write"))) {
+      const scope = SCOPES[op.key];
+      if (!scope) this.violations.push(`${op.key}: the fake does not know which scope it needs`);
+      else if (this.options.scopes && !this.options.scopes.includes(scope) && !this.options.scopes.includes(scope.replace(":read", ":write"))) {
         return fail(403, `Forbidden: API token is missing scope "${scope}"`);
       }
       this.checkRequest(op.key, record);
