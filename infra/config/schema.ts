@@ -101,7 +101,6 @@ const CRON = /^(\S+\s+){4}\S+$/;
 
 /** How a business stack checks the Continue page's data (see README: trust). */
 export const CONTINUE_PAGE_CHECKS = ["retool-api", "current-user"] as const;
-export type ContinuePageCheck = (typeof CONTINUE_PAGE_CHECKS)[number];
 
 export const retoolSchema = z.strictObject({
   /** https://<org>.retool.com or a self-hosted origin, without /api/v2. */
@@ -173,10 +172,7 @@ export const stackSettingsSchema = z
   });
 
 export type StackSettings = z.infer<typeof stackSettingsSchema>;
-export type DatabaseSettings = StackSettings["database"];
 export type UsersTableSettings = StackSettings["usersTable"];
-export type RetoolRolesSettings = StackSettings["retoolRoles"];
-export type RetoolSettings = StackSettings["retool"];
 
 /** Secret keys: read only through Pulumi secrets (or, in scripts, the environment). */
 export const SECRET_KEYS = ["databaseAdminPassword", "retoolApiToken", "retoolUsersReadToken"] as const;

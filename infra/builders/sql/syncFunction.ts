@@ -23,7 +23,6 @@ import { UsersTableColumns, usersTableColumns } from "./usersTableColumns";
 
 /** How a call ended, as sync_user_outcome reports it (backfill counts these). */
 export const OUTCOMES = ["created", "linked", "updated", "deactivated", "unchanged"] as const;
-export type SyncOutcome = (typeof OUTCOMES)[number];
 
 /** The names sync_user_outcome holds one user's normalised values under. */
 const CALL_VALUES: SyncValues = {

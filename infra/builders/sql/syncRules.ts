@@ -18,7 +18,7 @@ export const TRUSTED_SOURCES: readonly SyncSource[] = ["event", "backfill", "rec
 /** A sign-in: only these count as the user being seen. */
 export const LOGIN_SOURCES: readonly SyncSource[] = ["continue_page", "event"];
 
-export const list = (items: readonly string[]) => items.map(literal).join(", ");
+const sqlList = (items: readonly string[]) => items.map(literal).join(", ");
 
 /** A RAISE that names the function and the argument, shows the (cut) value, and says what to do. */
 export function raise(errcode: string, message: string, hint: string, ...args: string[]): string {
@@ -51,8 +51,8 @@ export const normalizedEmail = storedEmailSql;
 export const emailKey = canonicalEmailSql;
 /** A blank name is no name: it never overwrites one. */
 export const normalizedName = (raw: string) => `nullif(btrim(${raw}), '')`;
-export const trustedSource = (source: string) => `${source} IN (${list(TRUSTED_SOURCES)})`;
-export const seenAt = (source: string) => `CASE WHEN ${source} IN (${list(LOGIN_SOURCES)}) THEN now() END`;
+export const trustedSource = (source: string) => `${source} IN (${sqlList(TRUSTED_SOURCES)})`;
+export const seenAt = (source: string) => `CASE WHEN ${source} IN (${sqlList(LOGIN_SOURCES)}) THEN now() END`;
 /**
  * Adopted tables have no unique index on email, so first inserts are serialised by an advisory
  * lock on the address's bucket. Buckets, not a lock per address: one call with thousands of new
@@ -91,7 +91,7 @@ export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: stri
       : "no spaces, control, invisible or format characters (emailCharacters: unicode)";
   return [
     {
-      fails: `${v.source} IS NULL OR ${v.source} NOT IN (${list(SOURCES)})`,
+      fails: `${v.source} IS NULL OR ${v.source} NOT IN (${sqlList(SOURCES)})`,
       raise: raise("22023", "p_source %s is not a known source", `Use one of: ${SOURCES.join(", ")}; the entry point each Retool role may call sets it.`, shown(v.source)),
     },
     {

@@ -85,10 +85,9 @@ export interface UsersPage {
 type CursorParam = "next_token" | "next";
 
 const PAGE_SIZE = 100;
-// Referenced inside the class as a module-local: an exported const would compile to
-// `exports.X`, which Pulumi's closure serializer does not carry into a dynamic provider.
+// Module-local on purpose: an exported const would compile to `exports.X`, which Pulumi's
+// closure serializer does not carry into a dynamic provider.
 const DEFAULTS = { retries: 5, retryBaseMs: 500, timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024, maxPages: 10_000 } as const;
-export const CLIENT_DEFAULTS = DEFAULTS;
 
 /** Why an attempt's signal fired: the deadline (retryable) or the caller's stop (final). */
 const deadlineHit = (error: AxiosError) => error.code === "ERR_CANCELED" && (error.config?.signal as AbortSignal | undefined)?.reason?.name === "TimeoutError";

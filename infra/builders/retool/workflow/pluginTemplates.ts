@@ -11,7 +11,7 @@
 //     workflows/*/code1.yml and response1.yml, templates 3.295 to 3.344).
 // Keys Retool does not know are what an import would most likely ignore, so we keep the full set
 // of the release named in retool.templateVersion.
-import { immutableMap, list } from "./transit";
+import { immutableList, immutableMap } from "./transit";
 
 /** The start (webhook) block's template: the keys every JavaScript template has, in 3.360.0's order. */
 const START = {
@@ -164,7 +164,7 @@ export function templateKeys(kind: TemplateKind): string[] {
 
 /** Arrays inside a template are Immutable Lists, objects Immutable Maps. */
 function immutable(value: unknown): unknown {
-  if (Array.isArray(value)) return list(value.map(immutable));
+  if (Array.isArray(value)) return immutableList(value.map(immutable));
   if (value !== null && typeof value === "object") return immutableMap(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, immutable(v)])));
   return value;
 }

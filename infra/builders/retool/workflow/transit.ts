@@ -15,7 +15,7 @@ export const record = (name: string, fields: Record<string, unknown>) => new Tag
 /** Immutable Map / OrderedMap: a flat [key, value, ...] array, in the order given. */
 export const immutableMap = (entries: Record<string, unknown>, ordered = false) =>
   new Tagged(ordered ? "iOM" : "iM", Object.entries(entries).flat());
-export const list = (items: unknown[]) => new Tagged("iL", items);
+export const immutableList = (items: unknown[]) => new Tagged("iL", items);
 
 /** Plain objects become Transit maps; Dates become ~m timestamps; Tagged values keep their tag. */
 function toTransit(value: unknown): unknown {

@@ -7,7 +7,7 @@
 // when its config does.
 import { createHash } from "node:crypto";
 import { TemplateKind, queryTemplate } from "./pluginTemplates";
-import { encodeTransit, immutableMap, list, record } from "./transit";
+import { encodeTransit, immutableList, immutableMap, record } from "./transit";
 
 /** How a block names its resource: Retool wants the UUID; the name is for people. */
 export interface ResourceRef {
@@ -169,7 +169,7 @@ function appTemplate(plugins: Record<string, unknown>, version: string) {
     customDocumentTitleEnabled: false,
     customShortcuts: [],
     experimentalFeatures: { disableMultiplayerEditing: false, multiplayerEditingEnabled: false, sourceControlTemplateDehydration: false },
-    folders: list([]),
+    folders: immutableList([]),
     formAppSettings: { customRedirectUrl: "" },
     inAppRetoolPillAppearance: "NO_OVERRIDE",
     instrumentationEnabled: false,
@@ -185,7 +185,7 @@ function appTemplate(plugins: Record<string, unknown>, version: string) {
     multiScreenMobileApp: false,
     notificationsSettings: { globalQueryShowFailureToast: true, globalQueryShowSuccessToast: false, globalQueryToastDuration: 4.5, globalToastPosition: "bottomRight" },
     pageCodeFolders: {},
-    pageLoadValueOverrides: list([]),
+    pageLoadValueOverrides: immutableList([]),
     persistUrlParams: false,
     plugins: immutableMap(plugins, true),
     preloadedAppJavaScript: null,
@@ -197,7 +197,7 @@ function appTemplate(plugins: Record<string, unknown>, version: string) {
     shortlink: null,
     testEntities: [],
     tests: [],
-    urlFragmentDefinitions: list([]),
+    urlFragmentDefinitions: immutableList([]),
     version,
     serializedLayout: null,
     agentEvals: {},
