@@ -5,7 +5,7 @@
 // (lindakwoo/retool); pluginTemplates.ts says which file each template's keys come from. Output is
 // deterministic (ids hashed from names, a fixed timestamp) so that a rendered file only changes
 // when its config does.
-import { createHash } from "node:crypto";
+import { v5 as uuidv5 } from "uuid";
 import { TemplateKind, queryTemplate } from "./pluginTemplates";
 import { encodeTransit, immutableList, immutableMap, record } from "./transit";
 
@@ -38,13 +38,13 @@ const CREATED_AT = new Date(Date.UTC(2026, 0, 1));
 const ORIGIN = 48;
 const STEP = 512;
 
-/** A UUID v4-shaped id from a hash, so the same block gets the same id on every render. */
+// The namespace of every name-based id this tool makes (itself the v5 id of the project's name
+// in the URL namespace), so a block's id depends on nothing but its names.
+const ID_NAMESPACE = uuidv5("https://www.npmjs.com/package/retool-user-sync", uuidv5.URL);
+
+/** A name-based UUID (RFC 9562 version 5), so the same block gets the same id on every render. */
 export function stableUuid(...parts: string[]): string {
-  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex").split("");
-  h[12] = "4";
-  h[16] = "89ab"[parseInt(h[16], 16) % 4];
-  const s = h.join("");
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+  return uuidv5(parts.join("\u0000"), ID_NAMESPACE);
 }
 
 const resourceNameOf = (r: ResourceRef) => r.id ?? r.displayName;
