@@ -2,6 +2,7 @@
 // with a clear error, and no message carries the token.
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
+import { until } from "../../../support/until";
 import { afterEach, describe, expect, it } from "vitest";
 import { RetoolApiError } from "../../../../infra/providers/retool/retoolApiError";
 import { RetoolClient, RetoolClientOptions, RetoolStopped } from "../../../../infra/providers/retool/retoolClient";
@@ -131,12 +132,16 @@ describe("RetoolClient against a hostile server", () => {
   });
 
   it("aborts the request in flight when its stop signal fires", async () => {
-    const { url } = await serve(() => {
+    const { url, hits } = await serve(() => {
       /* never answers */
     });
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 200);
-    const { error, ms } = await failing(() => client(url, { signal: stop.signal, timeoutMs: 30_000 }).listEnvironments());
+    const { error, ms } = await failing(async () => {
+      const call = client(url, { signal: stop.signal, timeoutMs: 30_000 }).listEnvironments();
+      await until("the request to reach the server", () => hits() > 0);
+      stop.abort();
+      return call;
+    });
     expect(error).toBeInstanceOf(RetoolStopped);
     expect(ms).toBeLessThan(2000);
   });
