@@ -1,14 +1,15 @@
 // The Pulumi program: config in, components wired, outputs named for what users read.
-import * as pulumi from "@pulumi/pulumi";
+
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { retoolLayout } from "./builders/retool/retoolLayout";
 import { RetoolSync } from "./components/retoolSync";
 import { UsersDatabase } from "./components/usersDatabase";
-import { loadStack } from "./config/loadStack";
+import { type LoadedStack, loadStack } from "./config/loadStack";
 import { ConfigError } from "./config/stackSettings";
 
 export function retoolUserSync(): Record<string, unknown> {
-  let stack;
+  let stack: LoadedStack;
   try {
     stack = loadStack();
   } catch (e) {

@@ -3,10 +3,10 @@
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { EXIT, newCommand, runMain, stopOnSignal } from "./lib/cli";
 import { connectDatabase } from "./lib/database";
-import { Progress, progress } from "./lib/progress";
+import { type Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
-import { BatchRunFailed, BatchSummary, backfill } from "./lib/userBatches";
+import { BatchRunFailed, type BatchSummary, backfill } from "./lib/userBatches";
 
 if (require.main === module) {
   const program = addTargetOptions(
@@ -32,7 +32,11 @@ Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/t
   runMain(async () => {
     const target = resolveTarget(opts);
     const stop = stopOnSignal(() => console.error("\nStopping: the database call in hand commits, then the summary (Ctrl-C again to stop now)."));
-    const api = new RetoolClient({ ...target.retool, signal: stop, onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`) });
+    const api = new RetoolClient({
+      ...target.retool,
+      signal: stop,
+      onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`),
+    });
     const db = await connectDatabase(target.database);
     let bar: Progress | undefined;
     const report = (title: string, summary: BatchSummary, extra: Record<string, unknown> = {}) => {

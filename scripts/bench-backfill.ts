@@ -7,21 +7,19 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { stackSettingsSchema } from "../infra/config/schema";
 import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
+import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { pgClientConfig } from "../infra/providers/pgConnection";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { FakeRetool, retoolUser } from "./lib/fakeRetool/fakeRetool";
-import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
+import { EXIT, newCommand, runMain, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { FakeRetool, retoolUser } from "./lib/fakeRetool/fakeRetool";
 import { freePort } from "./lib/freePort";
 import { createLoginRoles } from "./lib/loginRoles";
 import { progress } from "./lib/progress";
 import { backfill } from "./lib/userBatches";
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Starts a clock; calling the result gives the milliseconds since. */
 const stopwatch = () => {
@@ -79,7 +77,12 @@ if (require.main === module) {
       await resetServerTime();
       const bar = progress("backfill", o.users);
       const backfillTime = stopwatch();
-      const summary = await backfill({ api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }), db, runKey: "bench", onPage: (p) => bar.increment(p.users.length) });
+      const summary = await backfill({
+        api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }),
+        db,
+        runKey: "bench",
+        onPage: (p) => bar.increment(p.users.length),
+      });
       const totalMs = backfillTime();
       bar.stop();
       (db as unknown as { query: unknown }).query = query;
@@ -135,7 +138,8 @@ if (require.main === module) {
       if (o.json) console.log(JSON.stringify(figures, null, 2));
       else {
         const { client: c, server: v } = figures;
-        const row = (label: string, a: number | string, b: number | string, note = "") => console.log(`  ${label.padEnd(26)}${String(a).padStart(10)}${String(b).padStart(12)}  ${note}`);
+        const row = (label: string, a: number | string, b: number | string, note = "") =>
+          console.log(`  ${label.padEnd(26)}${String(a).padStart(10)}${String(b).padStart(12)}  ${note}`);
         console.log(`backfill of ${figures.users} users: ${figures.created} created, ${figures.failed} failed`);
         console.log(`  users per second          ${figures.usersPerSecond} (end to end, local API, rate limit off)`);
         console.log(`  API requests              ${figures.apiRequests} (goal: exactly ${figures.expectedRequests})`);

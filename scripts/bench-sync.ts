@@ -4,13 +4,13 @@
 // 2. Adopt mode on a table of --rows rows while writers keep writing: the longest stall a writer
 //    sees during the migration, in ms (goal < 200 ms).
 import { Client, Pool } from "pg";
-import { stackSettingsSchema } from "../infra/config/schema";
 import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
 import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
+import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
-import { PgConnection, pgClientConfig, withTransaction } from "../infra/providers/pgConnection";
-import { EXIT, runMain, newCommand, wholeNumber } from "./lib/cli";
+import { type PgConnection, pgClientConfig, withTransaction } from "../infra/providers/pgConnection";
+import { EXIT, newCommand, runMain, wholeNumber } from "./lib/cli";
 import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";
 import { createLoginRoles } from "./lib/loginRoles";
@@ -186,7 +186,9 @@ async function adoptStall(conn: PgConnection, o: Options) {
 if (require.main === module) {
   const program = newCommand()
     .name("bench:sync")
-    .description("Benchmark the Continue page's sync_page_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.")
+    .description(
+      "Benchmark the Continue page's sync_page_user against a bare upsert, and measure adopt mode's stall on a busy table. Not a test: prints figures.",
+    )
     .option("--users <n>", "distinct users", wholeNumber(), 5000)
     .option("--calls-per-user <n>", "calls per user (the first creates, the rest update)", wholeNumber(), 10)
     .option("--concurrency <n>", "connections calling at once, for both runs", wholeNumber(), 16)

@@ -8,7 +8,10 @@ if (require.main === module) {
   newCommand()
     .name("db")
     .description("Runs the dev stack's embedded Postgres (port, database and admin user from Pulumi.dev.yaml) until Ctrl-C.")
-    .addHelpText("after", "\nThe admin password is the dev-only one in scripts/lib/devDatabase.ts.\n\nExit codes: 0 stopped by Ctrl-C; 1 Postgres did not start (the message says why); 2 invalid Pulumi.dev.yaml.")
+    .addHelpText(
+      "after",
+      "\nThe admin password is the dev-only one in scripts/lib/devDatabase.ts.\n\nExit codes: 0 stopped by Ctrl-C; 1 Postgres did not start (the message says why); 2 invalid Pulumi.dev.yaml.",
+    )
     .parse();
   runMain(async () => {
     const { settings } = stackSettingsFromFile("dev");

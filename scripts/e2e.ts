@@ -11,15 +11,22 @@ import type { automation } from "@pulumi/pulumi";
 import { Client } from "pg";
 import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { PROJECT } from "../infra/config/schema";
-import { PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
-import { EXIT, PROJECT_DIR, newCommand, runMain } from "./lib/cli";
+import { type PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
+import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
 import { parseDatabaseUrl } from "./lib/databaseUrl";
-import { RunningPostgres, startEmbeddedPostgres } from "./lib/embeddedPostgres";
+import { type RunningPostgres, startEmbeddedPostgres } from "./lib/embeddedPostgres";
 import { freePort } from "./lib/freePort";
-import { ResolvedPulumi, pinnedPulumiVersion, resolvePulumi } from "./lib/pulumiCli";
+import { pinnedPulumiVersion, type ResolvedPulumi, resolvePulumi } from "./lib/pulumiCli";
 
 /** libpq's sslmode as a stack's database.sslmode takes it (the Postgres provider knows four). */
-const STACK_SSLMODE: Record<PgConnection["sslmode"], string> = { disable: "disable", allow: "disable", prefer: "require", require: "require", "verify-ca": "verify-ca", "verify-full": "verify-full" };
+const STACK_SSLMODE: Record<PgConnection["sslmode"], string> = {
+  disable: "disable",
+  allow: "disable",
+  prefer: "require",
+  require: "require",
+  "verify-ca": "verify-ca",
+  "verify-full": "verify-full",
+};
 
 /**
  * The throwaway stack's config: business with the page's own current_user query and a scheduled
@@ -30,7 +37,13 @@ export function e2eStackConfig(o: { admin: PgConnection; roles: { page: string; 
   const plain = (v: unknown) => ({ value: typeof v === "string" ? v : JSON.stringify(v) });
   return {
     [key("plan")]: plain("business"),
-    [key("database")]: plain({ host: o.admin.host, port: o.admin.port, name: o.admin.database, adminUser: o.admin.user, sslmode: STACK_SSLMODE[o.admin.sslmode] }),
+    [key("database")]: plain({
+      host: o.admin.host,
+      port: o.admin.port,
+      name: o.admin.database,
+      adminUser: o.admin.user,
+      sslmode: STACK_SSLMODE[o.admin.sslmode],
+    }),
     [key("databaseAdminPassword")]: { value: o.admin.password, secret: true },
     [key("retoolRoles")]: plain({ page: { name: o.roles.page, canReadUsers: o.canReadUsers }, trusted: { name: o.roles.trusted } }),
     [key("retool")]: plain({ url: "https://e2e.retool.invalid", continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" }),
@@ -83,7 +96,10 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
   const pulumiCommand = await automation.PulumiCommand.get(o.cli.from === "path" ? {} : { root: path.dirname(path.dirname(o.cli.command)) });
   const stack = await automation.LocalWorkspace.createOrSelectStack(
     { stackName, workDir: PROJECT_DIR },
-    { pulumiCommand, envVars: { PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase-not-a-secret", PULUMI_SKIP_UPDATE_CHECK: "true" } },
+    {
+      pulumiCommand,
+      envVars: { PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase-not-a-secret", PULUMI_SKIP_UPDATE_CHECK: "true" },
+    },
   );
   const configure = (canReadUsers: boolean) => stack.setAllConfig(e2eStackConfig({ admin, roles, canReadUsers }));
   const as = async (kind: "page" | "trusted"): Promise<PgConnection> => {
@@ -96,14 +112,20 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
     await configure(false);
     const first = await stack.up(out("up"));
     expectThat("up", first.summary.result === "succeeded", "the first up succeeded");
-    const tables = await query(admin, "SELECT to_regclass('public.users') IS NOT NULL AS users, to_regprocedure($1) IS NOT NULL AS page", [ENTRY_POINTS.page.signature]);
+    const tables = await query(admin, "SELECT to_regclass('public.users') IS NOT NULL AS users, to_regprocedure($1) IS NOT NULL AS page", [
+      ENTRY_POINTS.page.signature,
+    ]);
     expectThat("up", tables.rows[0].users && tables.rows[0].page, "the users table and the entry points exist");
     const page = await as("page");
     const row = await query(page, `SELECT * FROM ${ENTRY_POINTS.page.name}('user_e2e1', 'e2e@example.com', 'End', 'ToEnd')`);
     expectThat("up", row.rows[0]?.retool_user_id === "user_e2e1", "the page role logs in with its stack-output password and syncs a user");
     const trusted = await as("trusted");
     await query(trusted, `SELECT * FROM ${ENTRY_POINTS.retoolUser.name}('user_e2e2', 'e2e2@example.com', NULL, NULL, true)`);
-    expectThat("up", !(await canRun(page, `SELECT * FROM ${ENTRY_POINTS.retoolUser.name}('user_e2e1', 'x@example.com', NULL, NULL, false)`)), "the page role may not call the trusted entry point");
+    expectThat(
+      "up",
+      !(await canRun(page, `SELECT * FROM ${ENTRY_POINTS.retoolUser.name}('user_e2e1', 'x@example.com', NULL, NULL, false)`)),
+      "the page role may not call the trusted entry point",
+    );
 
     say("[2/7] pulumi up again: no changes");
     const second = await stack.up(out("up"));
@@ -129,7 +151,11 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
     const kept = await query(admin, "SELECT count(*)::int AS n FROM public.users");
     expectThat("destroy", kept.rows[0].n === 2, "the users table and its 2 rows are still there");
     const left = (await stack.exportStack()).deployment.resources?.map((r: { urn: string }) => r.urn) ?? [];
-    expectThat("destroy", left.some((urn: string) => urn.endsWith("users-users-table")), "the protected table resource is left in the stack, not removed");
+    expectThat(
+      "destroy",
+      left.some((urn: string) => urn.endsWith("users-users-table")),
+      "the protected table resource is left in the stack, not removed",
+    );
     const gone = await query(admin, "SELECT count(*)::int AS n FROM pg_roles WHERE rolname = ANY($1)", [[roles.page, roles.trusted]]);
     expectThat("destroy", gone.rows[0].n === 0, "the login roles were dropped");
 
@@ -150,17 +176,27 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
 if (require.main === module) {
   const program = newCommand()
     .name("e2e")
-    .description("Runs the real Pulumi engine end to end on a throwaway stack and database: up, up again (no changes), refresh (no drift), a config change and its revert, destroy (the table and rows stay).")
+    .description(
+      "Runs the real Pulumi engine end to end on a throwaway stack and database: up, up again (no changes), refresh (no drift), a config change and its revert, destroy (the table and rows stay).",
+    )
     .option("--database-url <url>", "a Postgres to use, as a user that may create databases and roles (default: an embedded Postgres of its own)")
     .option("--keep", "keep the stack, its state and the database afterwards, for a look")
-    .addHelpText("after", "\nNeeds the Pulumi CLI (as npm run up finds or downloads it) and its provider plugins.\n\nExit codes: 0 every step as it should be; 1 a step was not (the message names it); 2 bad usage; 3 no Pulumi CLI.")
+    .addHelpText(
+      "after",
+      "\nNeeds the Pulumi CLI (as npm run up finds or downloads it) and its provider plugins.\n\nExit codes: 0 every step as it should be; 1 a step was not (the message names it); 2 bad usage; 3 no Pulumi CLI.",
+    )
     .parse();
   const opts = program.opts<{ databaseUrl?: string; keep?: boolean }>();
   runMain(async () => {
     const cli = await resolvePulumi({ version: pinnedPulumiVersion(), log: say });
     let pg: RunningPostgres | undefined;
     try {
-      const admin = opts.databaseUrl ? parseDatabaseUrl(opts.databaseUrl, "--database-url") : (pg = await startEmbeddedPostgres({ port: await freePort(), password: "e2e-admin" })).connection;
+      let admin: PgConnection;
+      if (opts.databaseUrl) admin = parseDatabaseUrl(opts.databaseUrl, "--database-url");
+      else {
+        pg = await startEmbeddedPostgres({ port: await freePort(), password: "e2e-admin" });
+        admin = pg.connection;
+      }
       await runE2e({ cli, admin, keep: opts.keep });
       return EXIT.ok;
     } finally {

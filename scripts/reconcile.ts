@@ -2,13 +2,13 @@
 // Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
 import type { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, UsageError, runMain, newCommand, stopOnSignal } from "./lib/cli";
+import { EXIT, newCommand, runMain, stopOnSignal, UsageError } from "./lib/cli";
 import { connectDatabase } from "./lib/database";
-import { Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
-import { Progress, progress } from "./lib/progress";
+import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
+import { type Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
 import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
-import { BatchRunFailed, BatchSummary, emptySummary, syncBatch, tallyPage } from "./lib/userBatches";
+import { BatchRunFailed, type BatchSummary, emptySummary, syncBatch, tallyPage } from "./lib/userBatches";
 
 /** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
 export const EXIT_DRIFT = 4;
@@ -45,7 +45,12 @@ async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
 const asJson = (d: Drift) => ({
   missing: d.missing.map((u) => ({ id: u.id, email: u.email })),
   orphaned: d.orphaned,
-  changed: d.changed.map((c) => ({ id: c.user.id, fields: c.fields, database: c.row, retool: { email: c.user.email, first_name: c.user.first_name, last_name: c.user.last_name } })),
+  changed: d.changed.map((c) => ({
+    id: c.user.id,
+    fields: c.fields,
+    database: c.row,
+    retool: { email: c.user.email, first_name: c.user.first_name, last_name: c.user.last_name },
+  })),
   disabled: d.disabled.map((x) => ({ id: x.user.id, email: x.user.email })),
   unreadable: d.unreadable,
 });
@@ -54,11 +59,16 @@ if (require.main === module) {
   const program = addTargetOptions(
     newCommand()
       .name("reconcile")
-      .description("Compare Retool's users with the users table and report drift per category; --apply repairs it through the sync rules (source reconcile). Never deletes a row.")
+      .description(
+        "Compare Retool's users with the users table and report drift per category; --apply repairs it through the sync rules (source reconcile). Never deletes a row.",
+      )
       .option("--json", "print the report as JSON")
       .option("--check", `exit ${EXIT_DRIFT} when there is drift (for cron and CI)`)
       .option("--apply", "repair: sync missing, changed and disabled users; rows unknown to Retool are only reported"),
-  ).addHelpText("after", `\nExit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed; 2 bad usage.`);
+  ).addHelpText(
+    "after",
+    `\nExit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed; 2 bad usage.`,
+  );
   program.parse();
   const opts = program.opts();
   runMain(async () => {
@@ -93,7 +103,18 @@ if (require.main === module) {
         after = await read();
       }
       if (opts.json) {
-        console.log(JSON.stringify({ retoolUsers: before.users, linkedRows: before.rows, drift: asJson(before.drift), ...(repaired ? { repaired, remaining: asJson(after.drift) } : {}) }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              retoolUsers: before.users,
+              linkedRows: before.rows,
+              drift: asJson(before.drift),
+              ...(repaired ? { repaired, remaining: asJson(after.drift) } : {}),
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         console.log(`Retool users: ${before.users}. Linked rows: ${before.rows}.\n${formatDrift(before.drift)}`);
         if (repaired) console.log(`\n${formatSummary("Repaired:", repaired)}\n\nAfter repair:\n${formatDrift(after.drift)}`);

@@ -1,10 +1,10 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
+import { retoolLayout } from "../infra/builders/retool/retoolLayout";
 import { stackArtifacts } from "../infra/builders/stackArtifacts";
 import { writeArtifacts } from "../infra/providers/artifactWriter";
-import { retoolLayout } from "../infra/builders/retool/retoolLayout";
-import { EXIT, PROJECT_DIR, runMain, newCommand } from "./lib/cli";
+import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
 
 export interface RenderResult {

@@ -18,7 +18,10 @@ describe("the README", () => {
   });
 
   it("gives the plugin versions the lockfile installs", () => {
-    for (const [plugin, pkg] of [["postgresql", "@pulumi/postgresql"], ["random", "@pulumi/random"]]) {
+    for (const [plugin, pkg] of [
+      ["postgresql", "@pulumi/postgresql"],
+      ["random", "@pulumi/random"],
+    ]) {
       const version = locked(pkg);
       expect(readme).toContain(`pulumi plugin install resource ${plugin} ${version} --file pulumi-resource-${plugin}-v${version}-linux-amd64.tar.gz`);
       expect(readme).toContain(`\`${plugin}\` ${version}`);

@@ -2,9 +2,9 @@
 // limit, a statement timeout and an idle-in-transaction timeout, so that a query written in
 // Retool cannot hold the database's connections or locks for long. `pulumi up` creates them with
 // @pulumi/postgresql; createRoleSql is the same role for a database set up by hand (and the tests).
-import { StackSettings } from "../config/schema";
+import type { StackSettings } from "../config/schema";
 import { ident, literal } from "./sql/identifiers";
-import { RoleKind } from "./sql/syncApi";
+import type { RoleKind } from "./sql/syncApi";
 import { syncPaths } from "./syncPaths";
 
 export interface LoginRoleSpec {

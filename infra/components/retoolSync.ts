@@ -2,14 +2,14 @@
 // when a management token is configured), one per database role plus Retool's own API, and the
 // workflow, page and config files for the plan.
 import * as pulumi from "@pulumi/pulumi";
-import { StackSettings } from "../config/schema";
-import { resourceRefs, stackArtifacts } from "../builders/stackArtifacts";
 import { resourceFile } from "../builders/retool/resourceFiles";
 import { resourceSpec } from "../builders/retool/resourceSpecs";
-import { ResourceKind, RetoolLayout } from "../builders/retool/retoolLayout";
+import type { ResourceKind, RetoolLayout } from "../builders/retool/retoolLayout";
 import { WORKFLOW_FILES } from "../builders/retool/syncWorkflows";
-import { RetoolResource } from "../providers/retool/retoolResource";
+import { resourceRefs, stackArtifacts } from "../builders/stackArtifacts";
+import type { StackSettings } from "../config/schema";
 import { RenderedFiles } from "../providers/renderedFiles";
+import { RetoolResource } from "../providers/retool/retoolResource";
 
 export interface RetoolSyncArgs {
   settings: StackSettings;
@@ -57,8 +57,10 @@ export class RetoolSync extends pulumi.ComponentResource {
     }
 
     // Workflows name resources by id: the ones just created, else the ones given in config.
-    const created = Object.entries(this.resources).map(([kind, r]) => r!.resourceId.apply((id) => [kind, id] as const));
-    const artifacts = pulumi.all(created).apply((ids) => stackArtifacts({ settings, layout, stack, refs: resourceRefs(settings, layout, Object.fromEntries(ids)) }));
+    const created = Object.entries(this.resources).flatMap(([kind, r]) => (r ? [r.resourceId.apply((id) => [kind, id] as const)] : []));
+    const artifacts = pulumi
+      .all(created)
+      .apply((ids) => stackArtifacts({ settings, layout, stack, refs: resourceRefs(settings, layout, Object.fromEntries(ids)) }));
     const rendered = new RenderedFiles(`${name}-files`, { dir: args.artifactsDir, files: artifacts }, { parent: this });
 
     const workflowPaths = new Set(layout.workflows.map((w) => WORKFLOW_FILES[w]));

@@ -3,12 +3,12 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { StackSettings } from "../config/schema";
 import { loginRoles } from "../builders/loginRoles";
 import { accessMigrations, tableMigrations } from "../builders/sql/migrations";
-import { RoleKind, SYNC_FUNCTION } from "../builders/sql/syncApi";
+import { type RoleKind, SYNC_FUNCTION } from "../builders/sql/syncApi";
+import type { StackSettings } from "../config/schema";
 import { MigrationSet } from "../providers/migrationSet";
-import { MigrationTarget } from "../providers/migrationSetProvider";
+import type { MigrationTarget } from "../providers/migrationSetProvider";
 
 export interface UsersDatabaseArgs {
   /** Validated stack settings (infra/config). */

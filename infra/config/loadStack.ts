@@ -1,7 +1,7 @@
 // The program's one read of its stack: validated settings plus secrets that stay secret.
 import * as pulumi from "@pulumi/pulumi";
-import { StackSettings } from "./schema";
 import { readPulumiConfig } from "./pulumiConfigSource";
+import type { StackSettings } from "./schema";
 import { parseStackConfig } from "./stackSettings";
 
 export interface LoadedStack {

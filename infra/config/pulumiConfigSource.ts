@@ -2,7 +2,7 @@
 // Nothing else in the program reads pulumi.Config for settings; loadStack reads the secrets.
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, SECRET_KEYS } from "./schema";
-import { RawConfig } from "./stackSettings";
+import type { RawConfig } from "./stackSettings";
 
 // The engine parses YAML objects into JSON strings; scalars arrive as their text.
 function parseValue(text: string): unknown {

@@ -107,7 +107,9 @@ export const retoolSchema = z.strictObject({
   url: z
     .string()
     .url({ message: "url must be a URL such as https://acme.retool.com" })
-    .refine((u) => /^https?:\/\//.test(u) && !/\/api(\/v2)?\/?$/.test(u), { message: "url must be the Retool origin (https://acme.retool.com), without /api/v2" })
+    .refine((u) => /^https?:\/\//.test(u) && !/\/api(\/v2)?\/?$/.test(u), {
+      message: "url must be the Retool origin (https://acme.retool.com), without /api/v2",
+    })
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
   /** Retool environments the resources are configured in (names as in Settings > Environments). */
@@ -130,12 +132,15 @@ export const retoolSchema = z.strictObject({
   /** UUID of the imported Continue page workflow, so the page's query points at it. */
   continuePageWorkflowId: uuid("continuePageWorkflowId").optional(),
   /** The Retool release the workflow files claim to come from (templateData's version). */
-  templateVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "templateVersion must look like 3.360.0" }).default("3.360.0"),
+  templateVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, { message: "templateVersion must look like 3.360.0" })
+    .default("3.360.0"),
   timezone: z.string().min(1).default("UTC"),
   /** Client-side limit on Retool API calls; Retool's Terraform provider uses 45. 0 turns it off. */
   rateLimitPerMinute: z.coerce.number().int().min(0).default(45),
   /** Cron for the scheduled reconcile workflow (business, enterprise); unset renders none. */
-  reconcileSchedule: z.string().regex(CRON, { message: "reconcileSchedule must be five cron fields, e.g. \"0 * * * *\" for hourly" }).optional(),
+  reconcileSchedule: z.string().regex(CRON, { message: 'reconcileSchedule must be five cron fields, e.g. "0 * * * *" for hourly' }).optional(),
 });
 
 /** Keys under the project namespace, without the "retool-user-sync:" prefix. */
@@ -156,7 +161,10 @@ export const stackSettingsSchema = z
     const needsApi = "looks users up in Retool's REST API, so retool.url is required (e.g. https://acme.retool.com)";
     if (s.plan === "enterprise" && !s.retool.url) problem(["retool", "url"], `the enterprise plan's User Created workflow ${needsApi}`);
     if (s.retool.continuePageCheck !== undefined && s.plan !== "business") {
-      problem(["retool", "continuePageCheck"], `only the business plan chooses how the Continue page is checked (free and team have no check to make, enterprise has no page); remove it`);
+      problem(
+        ["retool", "continuePageCheck"],
+        `only the business plan chooses how the Continue page is checked (free and team have no check to make, enterprise has no page); remove it`,
+      );
     }
     if (s.plan === "business" && (s.retool.continuePageCheck ?? "retool-api") === "retool-api" && !s.retool.url) {
       problem(
@@ -166,7 +174,10 @@ export const stackSettingsSchema = z
     }
     if (s.retool.reconcileSchedule !== undefined) {
       if (!PLANS_WITH_API.includes(s.plan)) {
-        problem(["retool", "reconcileSchedule"], "the scheduled reconcile reads Retool's REST API, which only the business and enterprise plans have; remove retool.reconcileSchedule");
+        problem(
+          ["retool", "reconcileSchedule"],
+          "the scheduled reconcile reads Retool's REST API, which only the business and enterprise plans have; remove retool.reconcileSchedule",
+        );
       } else if (!s.retool.url) problem(["retool", "url"], `the scheduled reconcile ${needsApi}`);
     }
   });

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ConfigOrigin, RawConfig } from "./stackSettings";
+import type { ConfigOrigin, RawConfig } from "./stackSettings";
 
 export interface StackFile {
   origin: ConfigOrigin;
@@ -37,7 +37,6 @@ export function readStackFile(stack: string, projectDir: string): StackFile {
     // The example stacks ship `secure: <set with ...>`: a placeholder, not a ciphertext.
     const isPlaceholder = isSecure && /^\s*</.test(String((value as { secure: unknown }).secure));
     if (isPlaceholder) {
-      continue;
     } else if (isSecure) {
       secretKeys.push(key);
       raw[key] = "[secret]";

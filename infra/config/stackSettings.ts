@@ -1,8 +1,8 @@
 // Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
 // the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
-import { z } from "zod";
+import type { z } from "zod";
 import { syncPaths } from "../builders/syncPaths";
-import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, SecretKey, StackSettings, stackSettingsSchema } from "./schema";
+import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
 
 /** Where the settings came from, so an error can say which file to fix. */
 export interface ConfigOrigin {
@@ -98,7 +98,9 @@ function retoolSecretProblems(settings: StackSettings, present: string[], stack:
     } else if (!settings.retool.url) {
       problems.push(`${PREFIX}${key}: is set, but ${PREFIX}retool.url is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
     } else if (key === "retoolUsersReadToken" && !syncPaths(settings).usesApi) {
-      problems.push(`${PREFIX}${key}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`);
+      problems.push(
+        `${PREFIX}${key}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`,
+      );
     }
   }
   return problems;

@@ -1,8 +1,8 @@
 // Applies migrations over pg: in order, each at most once per checksum, each in its own
 // transaction, under an advisory lock so two `pulumi up`s cannot interleave.
 import type { Client } from "pg";
+import type { ChecksummedMigration } from "../builders/sql/migration";
 import { LEDGER_TABLE } from "../builders/sql/syncSchema";
-import { ChecksummedMigration } from "../builders/sql/migration";
 import { withTransaction } from "./pgConnection";
 
 export class MigrationError extends Error {
@@ -156,7 +156,8 @@ async function takeLock(client: Client, opts: RunnerOptions): Promise<void> {
 
 async function releaseLock(client: Client): Promise<void> {
   const r = await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL}) AS released`, [LOCK_KEY]);
-  if (!r.rows[0].released) throw new Error(`The migration lock ${LOCK_KEY} was no longer held by this session when the run ended; check for another run on this database.`);
+  if (!r.rows[0].released)
+    throw new Error(`The migration lock ${LOCK_KEY} was no longer held by this session when the run ended; check for another run on this database.`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The Pulumi resource for a migration set, backed by migrationSetProvider.
 import * as pulumi from "@pulumi/pulumi";
-import { Migration, withChecksums } from "../builders/sql/migration";
-import { MigrationTarget, migrationSetProvider } from "./migrationSetProvider";
+import { type Migration, withChecksums } from "../builders/sql/migration";
+import { type MigrationTarget, migrationSetProvider } from "./migrationSetProvider";
 
 export interface MigrationSetArgs {
   setName: string;

@@ -2,9 +2,9 @@
 // runner's. Its delete does nothing, from the first deploy on, because Pulumi runs the delete
 // that was serialized into state: a set's removal must never touch the tables it created.
 import type * as pulumi from "@pulumi/pulumi";
-import { ChecksummedMigration } from "../builders/sql/migration";
+import type { ChecksummedMigration } from "../builders/sql/migration";
 import { appliedChecksums, applyMigrations } from "./migrationRunner";
-import { PgConnection, connectionFailure, pgClientConfig } from "./pgConnection";
+import { connectionFailure, type PgConnection, pgClientConfig } from "./pgConnection";
 
 /** Where to connect, without the password (which travels as its own secret input). */
 export type MigrationTarget = Omit<PgConnection, "password">;
@@ -27,11 +27,7 @@ export function diffMigrationSet(olds: MigrationSetState, news: MigrationSetStat
   if (o.host !== n.host || Number(o.port) !== Number(n.port) || o.database !== n.database) replaces.push("target");
   if (olds.setName !== news.setName) replaces.push("setName");
   const changed =
-    replaces.length > 0 ||
-    fingerprint(olds) !== fingerprint(news) ||
-    o.user !== n.user ||
-    o.sslmode !== n.sslmode ||
-    olds.adminPassword !== news.adminPassword;
+    replaces.length > 0 || fingerprint(olds) !== fingerprint(news) || o.user !== n.user || o.sslmode !== n.sslmode || olds.adminPassword !== news.adminPassword;
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 

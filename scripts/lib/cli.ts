@@ -20,7 +20,7 @@ export function exitCodeFor(e: unknown): number {
 }
 
 /** Runs a script's main, printing errors as messages; DEBUG=1 adds the stack trace. */
-export function runMain(main: () => Promise<number | void>): void {
+export function runMain(main: () => Promise<number | undefined>): void {
   main().then(
     (code) => process.exit(code ?? EXIT.ok),
     (e) => {

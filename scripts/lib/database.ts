@@ -1,6 +1,6 @@
 // The scripts' database connection: bounded, and safe when the server goes away between queries.
 import { Client } from "pg";
-import { PgConnection, connectionFailure, pgClientConfig } from "../../infra/providers/pgConnection";
+import { connectionFailure, type PgConnection, pgClientConfig } from "../../infra/providers/pgConnection";
 
 /** Longest statement a script runs (one page of sync_users takes milliseconds). */
 export const SCRIPT_STATEMENT_TIMEOUT_MS = 120_000;

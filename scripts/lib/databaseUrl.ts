@@ -1,7 +1,7 @@
 // postgres:// URLs (DATABASE_URL, --database-url), read with pg-connection-string and held to
 // libpq's sslmode values: a typo is an error, never a silent default.
 import { parse } from "pg-connection-string";
-import { LIBPQ_SSLMODES, LibpqSslMode, PgConnection } from "../../infra/providers/pgConnection";
+import { LIBPQ_SSLMODES, type LibpqSslMode, type PgConnection } from "../../infra/providers/pgConnection";
 import { UsageError } from "./cli";
 
 const EXAMPLE = "postgres://user:password@host:5432/database?sslmode=require";
@@ -19,11 +19,15 @@ export function parseDatabaseUrl(url: string, where: string): PgConnection {
   }
   const sslmode = (params.get("sslmode") ?? "require") as LibpqSslMode;
   if (!LIBPQ_SSLMODES.includes(sslmode)) {
-    throw new UsageError(`${where} has sslmode=${sslmode}; use one of ${LIBPQ_SSLMODES.join(", ")} (as libpq; sslmode=disable for a local server without SSL).`);
+    throw new UsageError(
+      `${where} has sslmode=${sslmode}; use one of ${LIBPQ_SSLMODES.join(", ")} (as libpq; sslmode=disable for a local server without SSL).`,
+    );
   }
   const files = FILE_PARAMS.filter((p) => params.has(p));
   if (files.length) {
-    throw new UsageError(`${where} sets ${files.join(", ")}, which these scripts do not read; give a private CA with NODE_EXTRA_CA_CERTS=<file> and sslmode=verify-full.`);
+    throw new UsageError(
+      `${where} sets ${files.join(", ")}, which these scripts do not read; give a private CA with NODE_EXTRA_CA_CERTS=<file> and sslmode=verify-full.`,
+    );
   }
   // sslmode is ours to map (pgConnection's sslOptions, as libpq means it); pg-connection-string
   // would map it its own way and warn, so it reads the URL without it.

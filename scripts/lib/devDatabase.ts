@@ -3,10 +3,10 @@
 // started with the port, database and admin user that Pulumi.dev.yaml names.
 import * as path from "node:path";
 import { Client } from "pg";
-import { StackSettings } from "../../infra/config/schema";
+import type { StackSettings } from "../../infra/config/schema";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
 import { PROJECT_DIR } from "./cli";
-import { RunningPostgres, startEmbeddedPostgres } from "./embeddedPostgres";
+import { type RunningPostgres, startEmbeddedPostgres } from "./embeddedPostgres";
 
 /** Only ever used for the local embedded database; never for a real server. */
 export const DEV_ADMIN_PASSWORD = "dev-only-embedded-postgres-password";

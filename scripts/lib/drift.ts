@@ -2,7 +2,7 @@
 import type { Client } from "pg";
 import { storedEmail } from "../../infra/builders/sql/emailForm";
 import { SNAPSHOT_FUNCTION } from "../../infra/builders/sql/syncApi";
-import { RejectedUser, RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
+import type { RejectedUser, RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
 
 export interface TableRow {
   retool_user_id: string;
@@ -59,7 +59,11 @@ export function usersToRepair(d: Drift): RetoolUser[] {
 }
 
 /** Reads every Retool user and the table's linked rows; onPage hears of each page as it comes. */
-export async function readDrift(api: RetoolClient, db: Client, onPage?: (records: number, total?: number) => void): Promise<{ drift: Drift; users: number; rows: number }> {
+export async function readDrift(
+  api: RetoolClient,
+  db: Client,
+  onPage?: (records: number, total?: number) => void,
+): Promise<{ drift: Drift; users: number; rows: number }> {
   const users: RetoolUser[] = [];
   const unreadable: RejectedUser[] = [];
   for await (const page of api.userPages()) {
@@ -78,13 +82,28 @@ export function formatDrift(d: Drift): string {
     for (const i of items.slice(0, 20)) lines.push(`  ${i}`);
     if (items.length > 20) lines.push(`  ... ${items.length - 20} more (use --json)`);
   };
-  section("In Retool, not in the database", d.missing.map((u) => `${u.id}  ${u.email}`));
-  section("In the database, not in Retool", d.orphaned.map((r) => `${r.retool_user_id}  ${r.email}`));
+  section(
+    "In Retool, not in the database",
+    d.missing.map((u) => `${u.id}  ${u.email}`),
+  );
+  section(
+    "In the database, not in Retool",
+    d.orphaned.map((r) => `${r.retool_user_id}  ${r.email}`),
+  );
   section(
     "Changed in Retool",
-    d.changed.map((c) => `${c.user.id}  ${c.fields.map((f) => `${f}: ${JSON.stringify(c.row[f as keyof TableRow])} -> ${JSON.stringify(c.user[f as keyof RetoolUser])}`).join(", ")}`),
+    d.changed.map(
+      (c) =>
+        `${c.user.id}  ${c.fields.map((f) => `${f}: ${JSON.stringify(c.row[f as keyof TableRow])} -> ${JSON.stringify(c.user[f as keyof RetoolUser])}`).join(", ")}`,
+    ),
   );
-  section("Disabled in Retool, active in the database", d.disabled.map((x) => `${x.user.id}  ${x.user.email}`));
-  section("In Retool, but not readable as a user", d.unreadable.map((x) => `${x.retoolUserId}  ${x.error}`));
+  section(
+    "Disabled in Retool, active in the database",
+    d.disabled.map((x) => `${x.user.id}  ${x.user.email}`),
+  );
+  section(
+    "In Retool, but not readable as a user",
+    d.unreadable.map((x) => `${x.retoolUserId}  ${x.error}`),
+  );
   return lines.join("\n");
 }

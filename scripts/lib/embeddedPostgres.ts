@@ -8,7 +8,7 @@
 // the mode or owner of a folder it did not create: when the project sits under a folder that user
 // cannot enter (a home folder only root may enter), the binaries are copied, and the data kept,
 // under a folder this module creates for the purpose (default /var/lib/retool-user-sync).
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -72,7 +72,10 @@ async function packagedBinaries(): Promise<{ dir: string; version: string }> {
 
 function osUser(name: string): OsUser | undefined {
   try {
-    return { uid: Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim()), gid: Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim()) };
+    return {
+      uid: Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim()),
+      gid: Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim()),
+    };
   } catch {
     return undefined;
   }
@@ -85,9 +88,16 @@ function postgresOsUser(): OsUser {
   try {
     execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { stdio: "pipe" });
   } catch (e) {
-    throw new EmbeddedPostgresError(`Postgres cannot run as root, and creating a postgres OS user failed: ${(e as Error).message.trim()}. Create one (useradd --system postgres), or run as another user.`);
+    throw new EmbeddedPostgresError(
+      `Postgres cannot run as root, and creating a postgres OS user failed: ${(e as Error).message.trim()}. Create one (useradd --system postgres), or run as another user.`,
+    );
   }
-  return osUser("postgres")!;
+  const made = osUser("postgres");
+  if (!made)
+    throw new EmbeddedPostgresError(
+      "useradd reported success, but no postgres OS user exists; create one (useradd --system postgres), or run as another user.",
+    );
+  return made;
 }
 
 /** Whether `user` may enter every folder from / down to `dir` (owner, group, other bits). */
@@ -128,7 +138,12 @@ function runnableBinaries(bins: { dir: string; version: string }, user: OsUser |
 }
 
 /** Where the data lives: as asked, or, where `user` cannot reach it, in a folder of ours. */
-function dataLocation(requested: string | undefined, user: OsUser | undefined, systemDir: string, log: (l: string) => void): { dataDir: string; throwaway?: string } {
+function dataLocation(
+  requested: string | undefined,
+  user: OsUser | undefined,
+  systemDir: string,
+  log: (l: string) => void,
+): { dataDir: string; throwaway?: string } {
   if (requested === undefined) {
     const base = !user || reachable(os.tmpdir(), user) ? os.tmpdir() : path.join(systemDir, "tmp");
     ourFolder(base, 0o755);
@@ -156,7 +171,9 @@ function checkExistingData(dataDir: string, binariesVersion: string, user: OsUse
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return false;
-    throw new EmbeddedPostgresError(`Cannot read ${versionFile} (${code}): this user may not read the data folder ${dataDir}. Run as its owner, or give that folder back to this user (chown -R), or remove it to start afresh.`);
+    throw new EmbeddedPostgresError(
+      `Cannot read ${versionFile} (${code}): this user may not read the data folder ${dataDir}. Run as its owner, or give that folder back to this user (chown -R), or remove it to start afresh.`,
+    );
   }
   if (made !== majorOf(binariesVersion)) {
     throw new EmbeddedPostgresError(
@@ -164,7 +181,9 @@ function checkExistingData(dataDir: string, binariesVersion: string, user: OsUse
     );
   }
   if (user && fs.statSync(dataDir).uid !== user.uid) {
-    throw new EmbeddedPostgresError(`The data folder ${dataDir} does not belong to the postgres OS user (uid ${user.uid}), which Postgres runs as: chown -R postgres:postgres ${dataDir}, or remove it to start afresh.`);
+    throw new EmbeddedPostgresError(
+      `The data folder ${dataDir} does not belong to the postgres OS user (uid ${user.uid}), which Postgres runs as: chown -R postgres:postgres ${dataDir}, or remove it to start afresh.`,
+    );
   }
   return true;
 }
@@ -184,7 +203,9 @@ function run(binary: string, args: string[], user: OsUser | undefined, keep: (l:
     child.stdout.on("data", (d) => keep(String(d)));
     child.stderr.on("data", (d) => keep(String(d)));
     child.once("error", (e) => reject(new EmbeddedPostgresError(`Cannot run ${binary}: ${e.message}`)));
-    child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${path.basename(binary)} failed (${signal ?? `exit ${code}`})`))));
+    child.once("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${path.basename(binary)} failed (${signal ?? `exit ${code}`})`)),
+    );
   });
 }
 
@@ -197,7 +218,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (lines.length > 200) lines.shift();
   };
   const withLog = (e: unknown) =>
-    new EmbeddedPostgresError(`Embedded Postgres did not start on port ${opts.port}: ${(e as Error).message}${lines.length ? `\n${lines.slice(-15).join("").trimEnd()}` : ""}`);
+    new EmbeddedPostgresError(
+      `Embedded Postgres did not start on port ${opts.port}: ${(e as Error).message}${lines.length ? `\n${lines.slice(-15).join("").trimEnd()}` : ""}`,
+    );
 
   const systemDir = path.resolve(opts.systemDir ?? process.env.RUS_POSTGRES_HOME ?? DEFAULT_SYSTEM_DIR);
   const packaged = opts.binaries ?? (await packagedBinaries());
@@ -210,7 +233,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     const initialised = checkExistingData(dataDir, packaged.version, user);
     if (!(await portFree(opts.port))) {
-      throw new EmbeddedPostgresError(`port ${opts.port} on 127.0.0.1 is in use. Stop what listens there (another npm run db or npm run up?), or choose another port (database.port in the stack file).`);
+      throw new EmbeddedPostgresError(
+        `port ${opts.port} on 127.0.0.1 is in use. Stop what listens there (another npm run db or npm run up?), or choose another port (database.port in the stack file).`,
+      );
     }
     if (!initialised) {
       ourFolder(path.dirname(dataDir), 0o755); // made here, so the postgres user may pass through it
@@ -225,12 +250,22 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
           fs.chownSync(secrets, user.uid, user.gid);
           fs.chownSync(pwfile, user.uid, user.gid);
         }
-        await run(path.join(binDir, "initdb"), [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${superuser}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C"], user, keep);
+        await run(
+          path.join(binDir, "initdb"),
+          [`--pgdata=${dataDir}`, "--auth=scram-sha-256", `--username=${superuser}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C"],
+          user,
+          keep,
+        );
       } finally {
         fs.rmSync(secrets, { recursive: true, force: true });
       }
     }
-    const settings = ["listen_addresses=127.0.0.1", "unix_socket_directories=", "max_connections=300", ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const settings = [
+      "listen_addresses=127.0.0.1",
+      "unix_socket_directories=",
+      "max_connections=300",
+      ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
+    ];
     child = spawn(path.join(binDir, "postgres"), ["-D", dataDir, "-p", String(opts.port), ...settings.flatMap((s) => ["-c", s])], {
       ...(user ?? {}),
       env: { ...process.env, LC_MESSAGES: "C" },
@@ -238,12 +273,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     });
     const started = child;
     await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new EmbeddedPostgresError(`not ready within ${(opts.startTimeoutMs ?? 60_000) / 1000} s`)), opts.startTimeoutMs ?? 60_000);
+      const deadline = setTimeout(
+        () => reject(new EmbeddedPostgresError(`not ready within ${(opts.startTimeoutMs ?? 60_000) / 1000} s`)),
+        opts.startTimeoutMs ?? 60_000,
+      );
       const done = (f: () => void) => () => {
         clearTimeout(deadline);
         f();
       };
-      started.stderr!.on("data", (d) => {
+      started.stderr?.on("data", (d) => {
         keep(String(d));
         if (String(d).includes("database system is ready to accept connections")) done(resolve)();
       });
@@ -255,7 +293,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     cleanUp();
     throw e instanceof EmbeddedPostgresError && !lines.length ? new EmbeddedPostgresError(`Embedded Postgres did not start: ${e.message}`) : withLog(e);
   }
-  const server = child!;
+  const server = child;
+  if (!server) throw new EmbeddedPostgresError("internal: postgres reported ready without a process");
   return {
     connection: { host: "127.0.0.1", port: opts.port, database: "postgres", user: superuser, password: opts.password, sslmode: "disable" },
     dataDir,

@@ -1,9 +1,9 @@
 // The stack's Retool login roles made by hand, as `pulumi up` makes them, for a throwaway database
 // (the benches, the tests). Roles are cluster-wide: one that exists already is left as it is.
 import type { Client } from "pg";
-import { StackSettings } from "../../infra/config/schema";
 import { createRoleSql, loginRoles } from "../../infra/builders/loginRoles";
 import { literal } from "../../infra/builders/sql/identifiers";
+import type { StackSettings } from "../../infra/config/schema";
 
 export async function createLoginRoles(admin: Client, settings: StackSettings, password: string): Promise<void> {
   for (const spec of loginRoles(settings)) {

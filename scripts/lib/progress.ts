@@ -1,6 +1,6 @@
 // Progress for long commands: a bar with count and ETA on a terminal (cli-progress), plain
 // lines at every tenth otherwise, so CI logs stay readable.
-import { SingleBar, Presets } from "cli-progress";
+import { Presets, SingleBar } from "cli-progress";
 
 export interface Progress {
   increment(by?: number): void;

@@ -125,7 +125,7 @@ export function runPulumi(cli: ResolvedPulumi, args: string[], env: NodeJS.Proce
       env: withHosts,
       stdio: [opts.input !== undefined ? "pipe" : "inherit", opts.quiet ? "ignore" : "inherit", "inherit"],
     });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     child.on("error", (e) => reject(new PulumiUnavailable(`Cannot run ${cli.command}: ${e.message}`)));
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

@@ -1,6 +1,6 @@
 // What `npm run up` and `npm run preview` share: validate the stack, start the embedded database
 // for dev, find (or fetch) the Pulumi CLI, make sure the stack exists (dev only), then hand over.
-import { EXIT, UsageError, newCommand, runMain } from "./cli";
+import { EXIT, newCommand, runMain, UsageError } from "./cli";
 import { DEV_ADMIN_PASSWORD, isEmbeddedTarget, startDevDatabase } from "./devDatabase";
 import { pinnedPulumiVersion, pulumiEnv, resolvePulumi, runPulumi } from "./pulumiCli";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";
@@ -10,7 +10,9 @@ export async function runStackCommand(command: "up" | "preview", stack: string, 
   const { settings, secretsMissing } = stackSettingsFromFile(stack);
   const embedded = stack === "dev" && isEmbeddedTarget(settings);
   if (stack !== "dev" && secretsMissing.length) {
-    throw new UsageError(`Stack ${stack} does not set ${secretsMissing.join(", ")}. Set it: pulumi config set --secret ${secretsMissing[0]} <value> --stack ${stack}`);
+    throw new UsageError(
+      `Stack ${stack} does not set ${secretsMissing.join(", ")}. Set it: pulumi config set --secret ${secretsMissing[0]} <value> --stack ${stack}`,
+    );
   }
   const env = pulumiEnv(stack);
   const log = (line: string) => console.error(line);
@@ -21,7 +23,10 @@ export async function runStackCommand(command: "up" | "preview", stack: string, 
       if ((await runPulumi(cli, ["stack", "select", "--create", "dev"], env, { quiet: true })) !== 0) return EXIT.failed;
       if (embedded && secretsMissing.includes("databaseAdminPassword")) {
         // Read from stdin so the password never shows in a process list.
-        const code = await runPulumi(cli, ["config", "set", "--secret", "databaseAdminPassword", "--stack", "dev"], env, { quiet: true, input: DEV_ADMIN_PASSWORD });
+        const code = await runPulumi(cli, ["config", "set", "--secret", "databaseAdminPassword", "--stack", "dev"], env, {
+          quiet: true,
+          input: DEV_ADMIN_PASSWORD,
+        });
         if (code !== 0) return EXIT.failed;
       }
     }

@@ -1,9 +1,9 @@
 // Where backfill and reconcile read from and write to: Retool's API and the database, from flags,
 // the environment or the stack (--stack), in that order. Secrets come only from flags or the
 // environment: the stack file holds them encrypted, and only `pulumi` can decrypt them.
-import { Command } from "commander";
-import { PgConnection, describeConnection } from "../../infra/providers/pgConnection";
-import { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
+import type { Command } from "commander";
+import { describeConnection, type PgConnection } from "../../infra/providers/pgConnection";
+import type { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
 import { PROJECT_DIR, UsageError, wholeNumber } from "./cli";
 import { parseDatabaseUrl } from "./databaseUrl";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";

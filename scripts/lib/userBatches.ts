@@ -1,11 +1,11 @@
 // Backfill's engine: Retool's users a page at a time into retool_sync.sync_users, one database
 // round trip and one transaction per page, with the page's progress saved in that transaction.
 import type { Client } from "pg";
-import { BATCH_OUTCOMES, BatchSource } from "../../infra/builders/sql/batchSync";
+import { BATCH_OUTCOMES, type BatchSource } from "../../infra/builders/sql/batchSync";
 import { BATCH_FUNCTION, PROGRESS_TABLE } from "../../infra/builders/sql/syncApi";
-import { RetoolApiError } from "../../infra/providers/retool/retoolApiError";
-import { RejectedUser, RetoolClient, RetoolStopped, RetoolUser, UsersPage } from "../../infra/providers/retool/retoolClient";
 import { withTransaction } from "../../infra/providers/pgConnection";
+import { RetoolApiError } from "../../infra/providers/retool/retoolApiError";
+import { type RejectedUser, type RetoolClient, RetoolStopped, type RetoolUser, type UsersPage } from "../../infra/providers/retool/retoolClient";
 
 export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 export interface BatchRow {
@@ -21,7 +21,12 @@ export interface BatchRow {
  */
 export type BatchUser = Pick<RetoolUser, "id"> & { [K in "email" | "first_name" | "last_name" | "active"]?: unknown };
 
-export async function syncBatch(db: Client, users: readonly BatchUser[], source: BatchSource, progress?: { runKey: string; next?: string }): Promise<BatchRow[]> {
+export async function syncBatch(
+  db: Client,
+  users: readonly BatchUser[],
+  source: BatchSource,
+  progress?: { runKey: string; next?: string },
+): Promise<BatchRow[]> {
   // Named, so Postgres parses and plans the call once per connection, not once per page.
   const r = await db.query<BatchRow>({
     name: "retool-user-sync:sync_users",

@@ -1,12 +1,12 @@
 // The GitHub Actions workflows users copy: valid by a real workflow validator, and covering
 // every stack this repository has. The example stacks must also stay valid config.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { renderStack } from "../../scripts/render";
-import * as os from "node:os";
 
 const ROOT = path.resolve(__dirname, "../..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -60,7 +60,11 @@ describe("GitHub Actions workflows", () => {
         job.steps.forEach((step, i) => {
           if (!step.uses?.startsWith("pulumi/actions@")) return;
           expect(step.with?.["pulumi-version-file"], `${file} ${name}`).toBe(".pulumi.version");
-          if (step.with?.command) expect(job.steps.slice(0, i).some((s) => s.run === "pulumi install"), `${file} ${name}: pulumi install before ${step.with.command}`).toBe(true);
+          if (step.with?.command)
+            expect(
+              job.steps.slice(0, i).some((s) => s.run === "pulumi install"),
+              `${file} ${name}: pulumi install before ${step.with.command}`,
+            ).toBe(true);
         });
       }
     }
@@ -82,7 +86,8 @@ describe("GitHub Actions workflows", () => {
     for (const major of tested) expect(engines).toContain(`^${major}.`);
     for (const file of files) {
       for (const job of Object.values(load(file).jobs)) {
-        for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@"))) expect([22, 24, "${{ matrix.node }}"]).toContain(step.with?.["node-version"]);
+        for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@")))
+          expect([22, 24, "${{ matrix.node }}"]).toContain(step.with?.["node-version"]);
       }
     }
   });
@@ -90,9 +95,11 @@ describe("GitHub Actions workflows", () => {
   it("grants least privilege: read-only by default, PR write only where it comments", () => {
     for (const file of files) {
       const wf = load(file);
-      expect(wf.permissions).toEqual({ "contents": "read" });
+      expect(wf.permissions).toEqual({ contents: "read" });
       for (const [name, job] of Object.entries(wf.jobs)) {
-        const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+        const writes = Object.entries(job.permissions ?? {})
+          .filter(([, v]) => v === "write")
+          .map(([k]) => k);
         expect(writes, `${file} ${name}`).toEqual(name === "preview" ? ["pull-requests"] : []);
       }
     }
@@ -116,7 +123,9 @@ describe("the example stacks", () => {
   });
 
   it("are on different plans", () => {
-    const plans = stacks.map((s) => (yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8")) as { config: Record<string, string> }).config["retool-user-sync:plan"]);
+    const plans = stacks.map(
+      (s) => (yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8")) as { config: Record<string, string> }).config["retool-user-sync:plan"],
+    );
     expect(new Set(plans).size).toBe(stacks.length);
   });
 });

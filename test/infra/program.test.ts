@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { loginRoles } from "../../infra/builders/loginRoles";
 import { retoolUserSync } from "../../infra/program";
-import { PROJECT, Registration, settle, startMocks, valueOf } from "../support/pulumiMocks";
+import { PROJECT, type Registration, resolvedValue, settle, startMocks } from "../support/pulumiMocks";
 import { settingsFor } from "../support/settings";
 
 const ADMIN_PASSWORD = "admin-password-must-stay-secret";
@@ -25,7 +25,10 @@ function stackConfig(plan: string, extra: Record<string, unknown> = {}) {
 type Run = { outputs?: Record<string, any>; error?: Error; registrations: Registration[] };
 
 async function runProgram(config: Record<string, unknown>): Promise<Run> {
-  const registrations = await startMocks(config, SECRET_KEYS.filter((k) => k in config));
+  const registrations = await startMocks(
+    config,
+    SECRET_KEYS.filter((k) => k in config),
+  );
   try {
     const outputs = retoolUserSync();
     await settle();
@@ -68,25 +71,28 @@ describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, rol
   it("registers one role per level of trust the plan uses, and only the Retool resources the tokens allow", async () => {
     const { registrations, outputs } = await runProgram(stackConfig(plan, extra));
     expect(registrations.map((r) => `${r.type} ${r.name}`).sort()).toEqual([...COMMON, ...roles.flatMap(role), ...created.map(retoolResource)].sort());
-    expect(Object.keys(await valueOf(outputs!.retoolWorkflows)).sort()).toEqual(workflows);
-    const files = (await valueOf(outputs!.artifacts)) as string[];
+    expect(Object.keys(await resolvedValue(outputs!.retoolWorkflows)).sort()).toEqual(workflows);
+    const files = (await resolvedValue(outputs!.artifacts)) as string[];
     expect(files).toEqual(expect.arrayContaining(["sql/004_sync_function.sql", ...roles.map((k) => `retool-resource-${k}.json`), ...workflows]));
     expect(files.includes("continue-page.zip")).toBe(plan !== "enterprise");
-    expect(await valueOf(outputs!.retoolManagedBy)).toBe(created.length ? "retool-api" : "hand");
-    expect(await valueOf(outputs!.retoolRoles)).toEqual({ page: roles.includes("page") ? "retool_sync_page" : undefined, trusted: roles.includes("trusted") ? "retool_sync_trusted" : undefined });
+    expect(await resolvedValue(outputs!.retoolManagedBy)).toBe(created.length ? "retool-api" : "hand");
+    expect(await resolvedValue(outputs!.retoolRoles)).toEqual({
+      page: roles.includes("page") ? "retool_sync_page" : undefined,
+      trusted: roles.includes("trusted") ? "retool_sync_trusted" : undefined,
+    });
   });
 
   it("keeps every token and password out of plain outputs and files, and secret where it is an output", async () => {
     const { outputs, registrations } = await runProgram(stackConfig(plan, extra));
     for (const [key, value] of Object.entries(outputs!)) {
       if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) continue;
-      const text = JSON.stringify(await valueOf(value)) ?? "";
+      const text = JSON.stringify(await resolvedValue(value)) ?? "";
       for (const secret of SECRETS) expect(text, key).not.toContain(secret);
     }
     for (const kind of roles) {
       const password = outputs![`${kind}RolePassword`];
       expect(await pulumi.isSecret(password)).toBe(true);
-      expect(await valueOf(password)).toBe(ROLE_PASSWORD);
+      expect(await resolvedValue(password)).toBe(ROLE_PASSWORD);
     }
     // The files pulumi up writes are RenderedFiles' inputs.
     const files = JSON.stringify(registrations.find((r) => r.name === "retool-files")!.inputs);
@@ -102,9 +108,11 @@ describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, rol
 describe("the program's Retool side", () => {
   it("points the workflows at the resources it created, each at the one its role fits", async () => {
     const { outputs } = await runProgram(stackConfig("enterprise", { ...url, ...token, ...readToken }));
-    const workflow = (await valueOf(outputs!.retoolWorkflows))["workflow-retool-event-user-created.json"] as { blockData: { pluginId: string; resourceName: string }[] };
+    const workflow = (await resolvedValue(outputs!.retoolWorkflows))["workflow-retool-event-user-created.json"] as {
+      blockData: { pluginId: string; resourceName: string }[];
+    };
     const byBlock = Object.fromEntries(workflow.blockData.map((b) => [b.pluginId, b.resourceName]));
-    const ids = await valueOf(outputs!.retoolResourceIds);
+    const ids = await resolvedValue(outputs!.retoolResourceIds);
     expect(byBlock).toMatchObject({ syncUser: "retool-trusted-uuid", lookupUser: "retool-api-uuid" });
     expect(ids).toEqual({ trusted: "retool-trusted-uuid", api: "retool-api-uuid" });
   });
@@ -143,7 +151,13 @@ describe("the program", () => {
   it("makes each role with the limits the settings give it", async () => {
     const config = stackConfig("business", { ...currentUser, [`${PROJECT}:retoolRoles`]: { connectionLimit: 5, statementTimeoutMs: 9000 } });
     const { registrations } = await runProgram(config);
-    const [spec] = loginRoles(settingsFor("app", { plan: "business", retool: { url: "https://acme.retool.com", continuePageCheck: "current-user" }, retoolRoles: { connectionLimit: 5, statementTimeoutMs: 9000 } }));
+    const [spec] = loginRoles(
+      settingsFor("app", {
+        plan: "business",
+        retool: { url: "https://acme.retool.com", continuePageCheck: "current-user" },
+        retoolRoles: { connectionLimit: 5, statementTimeoutMs: 9000 },
+      }),
+    );
     expect(registrations.find((r) => r.name === "users-page-role")!.inputs).toMatchObject({
       name: spec.name,
       login: true,
@@ -158,7 +172,7 @@ describe("the program", () => {
 
   it("keeps the admin password secret all the way to the engine", async () => {
     const { outputs, registrations } = await runProgram(stackConfig("enterprise", url));
-    for (const value of Object.values(outputs!)) expect(JSON.stringify(await valueOf(value)) ?? "").not.toContain(ADMIN_PASSWORD);
+    for (const value of Object.values(outputs!)) expect(JSON.stringify(await resolvedValue(value)) ?? "").not.toContain(ADMIN_PASSWORD);
     for (const set of registrations.filter((r) => r.type.endsWith(":MigrationSet"))) {
       expect(set.additionalSecretOutputs).toContain("adminPassword");
       // The engine gets the password wrapped as a secret value, never as a plain string.

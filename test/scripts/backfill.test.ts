@@ -1,17 +1,16 @@
 // Backfill and reconcile against a fake Retool serving a realistic user list, on a real Postgres.
 import { spawn } from "node:child_process";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { Client } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RetoolClient } from "../../infra/providers/retool/retoolClient";
 import { driftCount, readDrift, usersToRepair } from "../../scripts/lib/drift";
-import { repairDrift } from "../../scripts/reconcile";
-import { backfill, syncBatch } from "../../scripts/lib/userBatches";
-import { connect } from "../support/database";
-import { Provisioned, provision, syncUser } from "../support/provisioned";
 import { FakeRetool, retoolUser } from "../../scripts/lib/fakeRetool/fakeRetool";
+import { backfill, syncBatch } from "../../scripts/lib/userBatches";
+import { repairDrift } from "../../scripts/reconcile";
+import { type Provisioned, provision, syncUser } from "../support/provisioned";
 import { until } from "../support/until";
 
 const TOKEN = "rtk_users_read";
@@ -63,7 +62,9 @@ async function expectedTable(users = realisticUsers()): Promise<string[]> {
   try {
     await ref.admin.query("INSERT INTO public.users (email, first_name) VALUES ('existing@example.com', 'Kept')");
     for (const u of users) {
-      await syncUser(ref.admin, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active: u.active }).catch(() => undefined);
+      await syncUser(ref.admin, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active: u.active }).catch(
+        () => undefined,
+      );
     }
     return await content(ref.admin);
   } finally {
@@ -75,7 +76,11 @@ async function expectedTable(users = realisticUsers()): Promise<string[]> {
 function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoolUrl = fake!.url) {
   return spawn(process.execPath, ["--import", "tsx", "scripts/backfill.ts", "--retool-url", retoolUrl, "--rate-limit", "300"], {
     cwd: ROOT,
-    env: { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` },
+    env: {
+      ...process.env,
+      RETOOL_API_TOKEN: TOKEN,
+      DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
+    },
     stdio,
   });
 }
@@ -83,7 +88,8 @@ function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoo
 const progressNow = (db: Provisioned) => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
 
 /** Waits until the script has committed at least `pages` pages. */
-const committed = (db: Provisioned, pages: number) => until(`the backfill to commit ${pages} pages`, async () => ((await progressNow(db))?.pages ?? 0) >= pages, 15_000);
+const committed = (db: Provisioned, pages: number) =>
+  until(`the backfill to commit ${pages} pages`, async () => ((await progressNow(db))?.pages ?? 0) >= pages, 15_000);
 
 describe("backfill", () => {
   it("syncs every user with one database round trip per page and reports each outcome", async () => {
@@ -100,9 +106,13 @@ describe("backfill", () => {
     expect(summary).toMatchObject({ pages: 3, users: 255 });
     expect(summary.counts).toMatchObject({ created: 253, linked: 1, failed: 1 });
     expect(summary.counts.created + summary.counts.linked + summary.counts.failed).toBe(255);
-    expect(summary.failures).toEqual([expect.objectContaining({ retoolUserId: retoolUser(1002).id, error: expect.stringMatching(/already belongs to Retool user .* \(23505\)/) })]);
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ retoolUserId: retoolUser(1002).id, error: expect.stringMatching(/already belongs to Retool user .* \(23505\)/) }),
+    ]);
     expect(await content(db.admin)).toEqual(await expectedTable());
-    const rows = (await db.admin.query("SELECT * FROM public.users WHERE retool_user_id = ANY($1)", [[retoolUser(1003).id, retoolUser(1004).id, retoolUser(1005).id]])).rows;
+    const rows = (
+      await db.admin.query("SELECT * FROM public.users WHERE retool_user_id = ANY($1)", [[retoolUser(1003).id, retoolUser(1004).id, retoolUser(1005).id]])
+    ).rows;
     expect(rows.find((r) => r.retool_user_id === retoolUser(1003).id)).toMatchObject({ first_name: "Zoë", last_name: "Ångström-李" });
     expect(rows.find((r) => r.retool_user_id === retoolUser(1004).id)).toMatchObject({ active: false });
     expect(rows.find((r) => r.retool_user_id === retoolUser(1005).id)).toMatchObject({ email: "existing@example.com", first_name: "Kept" });
@@ -135,7 +145,10 @@ describe("backfill", () => {
   it("stops with a clear error on a malformed page, keeping only whole pages, and resumes after it", async () => {
     const { db } = await setup();
     fake!.inject((r) => r.operation === "GET /users" && r.query.next_token !== undefined, { malformed: true });
-    const error = await backfill({ api: api(), db: db.admin, runKey: "t" }).then(() => undefined, (e) => e as Error);
+    const error = await backfill({ api: api(), db: db.admin, runKey: "t" }).then(
+      () => undefined,
+      (e) => e as Error,
+    );
     expect(error!.message).toMatch(/GET \/api\/v2\/users .*not Retool's \{success, data\} envelope/);
     expect(await db.admin.query("SELECT count(*)::int AS n FROM public.users WHERE retool_user_id IS NOT NULL").then((r) => r.rows[0].n)).toBe(100);
     const resumed = await backfill({ api: api(), db: db.admin, runKey: "t" });
@@ -335,7 +348,10 @@ describe("reconcile", () => {
     const query = vi.spyOn(db.admin, "query");
     const chunks: number[] = [];
     const summary = await repairDrift(db.admin, drift, (n) => chunks.push(n));
-    const sent = query.mock.calls.map(([q, values]) => ({ text: typeof q === "string" ? q : (q as { text: string }).text, values: (q as { values?: unknown[] }).values ?? values }));
+    const sent = query.mock.calls.map(([q, values]) => ({
+      text: typeof q === "string" ? q : (q as { text: string }).text,
+      values: (q as { values?: unknown[] }).values ?? values,
+    }));
     query.mockRestore();
     expect(chunks).toEqual([100, 100, 50]);
     expect(sent.map((q) => JSON.parse(String(q.values?.[0])).length)).toEqual([100, 100, 50]);
@@ -347,10 +363,17 @@ describe("reconcile", () => {
 
   it("--check exits 4 on drift and 0 without, a misspelt flag 2; --json is machine-readable", async () => {
     const { db } = await setup([retoolUser(1), retoolUser(2)]);
-    const env = { ...process.env, RETOOL_API_TOKEN: TOKEN, DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable` };
+    const env = {
+      ...process.env,
+      RETOOL_API_TOKEN: TOKEN,
+      DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
+    };
     const run = (args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve) => {
-        const c = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", "--retool-url", fake!.url, "--rate-limit", "0", ...args], { cwd: ROOT, env });
+        const c = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", "--retool-url", fake!.url, "--rate-limit", "0", ...args], {
+          cwd: ROOT,
+          env,
+        });
         let out = "";
         c.stdout.on("data", (d) => (out += d));
         c.on("exit", (code) => resolve({ code: code ?? -1, out }));

@@ -12,12 +12,22 @@ const ROOT = path.resolve(__dirname, "../..");
 
 function runE2e(pathDirs: string[], env: Record<string, string> = {}) {
   const a = inject("pgAdmin");
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "e2e.ts"), "--database-url", `postgres://${a.user}:${a.password}@${a.host}:${a.port}/postgres?sslmode=disable`], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, PATH: [...pathDirs, path.dirname(process.execPath), "/usr/bin", "/bin"].join(":"), ...env },
-    timeout: 240_000,
-  });
+  return spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(ROOT, "scripts", "e2e.ts"),
+      "--database-url",
+      `postgres://${a.user}:${a.password}@${a.host}:${a.port}/postgres?sslmode=disable`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PATH: [...pathDirs, path.dirname(process.execPath), "/usr/bin", "/bin"].join(":"), ...env },
+      timeout: 240_000,
+    },
+  );
 }
 
 describe("npm run e2e", () => {
@@ -43,7 +53,20 @@ describe("npm run e2e", () => {
       .calls()
       .map((c) => /^args=((?:config|stack) \S+|up|refresh|destroy)\b/.exec(c)?.[1])
       .filter((op) => op && /^(up|refresh|destroy|config set-all|stack (init|rm|export))$/.test(op));
-    expect(operations).toEqual(["stack init", "config set-all", "up", "up", "refresh", "config set-all", "up", "config set-all", "up", "destroy", "stack export", "stack rm"]);
+    expect(operations).toEqual([
+      "stack init",
+      "config set-all",
+      "up",
+      "up",
+      "refresh",
+      "config set-all",
+      "up",
+      "config set-all",
+      "up",
+      "destroy",
+      "stack export",
+      "stack rm",
+    ]);
     const calls = pulumi.calls();
     expect(calls.find((c) => c.startsWith("args=refresh"))).toContain("--expect-no-changes");
     expect(calls.find((c) => c.startsWith("args=destroy"))).toContain("--exclude-protected");

@@ -1,16 +1,17 @@
 // render writes exactly what the program applies: applying the rendered files by hand gives the
 // same database as the migration runner, and the files are stable between runs.
+
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { renderStack } from "../../scripts/render";
-import { stackSettingsFromFile } from "../../scripts/lib/stackSettingsFromFile";
-import { stackArtifacts } from "../../infra/builders/stackArtifacts";
 import { retoolLayout } from "../../infra/builders/retool/retoolLayout";
-import { renderedFilesProvider } from "../../infra/providers/renderedFilesProvider";
+import { stackArtifacts } from "../../infra/builders/stackArtifacts";
 import { isOwnedFile } from "../../infra/providers/artifactWriter";
+import { renderedFilesProvider } from "../../infra/providers/renderedFilesProvider";
+import { stackSettingsFromFile } from "../../scripts/lib/stackSettingsFromFile";
+import { renderStack } from "../../scripts/render";
 import { connect, createStackRoles, freshDatabase } from "../support/database";
 import { provision } from "../support/provisioned";
 import { runSerializedProvider } from "../support/serializedProvider";
@@ -83,7 +84,9 @@ describe("render", () => {
     fs.writeFileSync(path.join(out, "retool-api-resource.json"), "{}"); // an earlier release's name for a file of ours
 
     const after = renderStack("ci", out, project).files;
-    const present = (fs.readdirSync(out, { recursive: true }) as string[]).map((f) => f.split(path.sep).join("/")).filter((f) => fs.statSync(path.join(out, f)).isFile());
+    const present = (fs.readdirSync(out, { recursive: true }) as string[])
+      .map((f) => f.split(path.sep).join("/"))
+      .filter((f) => fs.statSync(path.join(out, f)).isFile());
     expect(present.sort()).toEqual([...after, ...Object.keys(theirs)].sort());
     for (const [f, content] of Object.entries(theirs)) expect(fs.readFileSync(path.join(out, f), "utf8")).toBe(content);
   });
@@ -157,7 +160,8 @@ describe("pulumi up's files", () => {
     await renderedFilesProvider.create!({ dir: byUp, files });
     const list = (d: string) => (fs.readdirSync(d, { recursive: true }) as string[]).sort();
     expect(list(byUp)).toEqual(list(byRender));
-    for (const f of list(byUp)) if (fs.statSync(path.join(byUp, f)).isFile()) expect(fs.readFileSync(path.join(byUp, f))).toEqual(fs.readFileSync(path.join(byRender, f)));
+    for (const f of list(byUp))
+      if (fs.statSync(path.join(byUp, f)).isFile()) expect(fs.readFileSync(path.join(byUp, f))).toEqual(fs.readFileSync(path.join(byRender, f)));
   });
 
   it("writes them as Pulumi's provider host runs the provider, serialized, leaving a team's own file", async () => {
@@ -168,9 +172,16 @@ describe("pulumi up's files", () => {
     fs.writeFileSync(path.join(dir, "retool-resource.json"), "{}");
     const settings = stackSettingsFromFile("ci", project);
     const files = stackArtifacts({ settings: settings.settings, layout: retoolLayout(settings.settings, settings.secretsPresent), stack: "ci" });
-    const out = await runSerializedProvider("./infra/providers/renderedFilesProvider", "renderedFilesProvider", { dir, files }, "return (await provider.create(inputs)).id;");
+    const out = await runSerializedProvider(
+      "./infra/providers/renderedFilesProvider",
+      "renderedFilesProvider",
+      { dir, files },
+      "return (await provider.create(inputs)).id;",
+    );
     expect(out).toBe(dir);
-    const present = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join("/"));
+    const present = (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+      .map((f) => f.split(path.sep).join("/"));
     expect(present.sort()).toEqual([...files.map((f) => f.path), "notes.md"].sort());
   });
 });

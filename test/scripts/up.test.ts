@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PULUMI_VERSION_FILE, PulumiUnavailable, pinnedPulumiVersion, resolvePulumi } from "../../scripts/lib/pulumiCli";
 import { freePort } from "../../scripts/lib/freePort";
+import { PULUMI_VERSION_FILE, PulumiUnavailable, pinnedPulumiVersion, resolvePulumi } from "../../scripts/lib/pulumiCli";
 import { standInPulumi } from "../support/standIn";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -91,7 +91,9 @@ describe("npm run up on the dev stack", () => {
     const pulumi = standInPulumi(fs.mkdtempSync(path.join(os.tmpdir(), "rus-up-")));
     const result = run("preview.ts", ROOT, [pulumi.bin], ["--stack", "staging"]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/Stack staging does not set databaseAdminPassword. Set it: pulumi config set --secret databaseAdminPassword <value> --stack staging/);
+    expect(result.stderr).toMatch(
+      /Stack staging does not set databaseAdminPassword. Set it: pulumi config set --secret databaseAdminPassword <value> --stack staging/,
+    );
   });
 
   it("passes pulumi's own flags on as they are, and says what it does with --help", () => {
@@ -125,7 +127,11 @@ describe("finding the Pulumi CLI", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-cli-"));
     const pulumi = standInPulumi(dir);
     const { calls, install } = fakeInstaller();
-    const cli = await resolvePulumi({ version: "3.248.0", install, env: { ...noPulumiOnPath, PATH: `${pulumi.bin}:${noPulumiOnPath.PATH}`, RUS_PULUMI_ROOT: path.join(dir, "root") } });
+    const cli = await resolvePulumi({
+      version: "3.248.0",
+      install,
+      env: { ...noPulumiOnPath, PATH: `${pulumi.bin}:${noPulumiOnPath.PATH}`, RUS_PULUMI_ROOT: path.join(dir, "root") },
+    });
     expect(cli).toEqual({ command: "pulumi", version: "3.248.0", from: "path" });
     expect(calls).toEqual([]);
   });
@@ -138,7 +144,9 @@ describe("finding the Pulumi CLI", () => {
     const first = await resolvePulumi({ version: "3.248.0", install, env, log: (l) => lines.push(l) });
     expect(calls).toEqual([{ version: "3.248.0", root }]);
     expect(first).toEqual({ command: path.join(root, "bin", "pulumi"), version: "3.248.0", from: "download" });
-    expect(lines[0]).toBe(`The Pulumi CLI is not on PATH: downloading v3.248.0 (the version the project pins) into ${root}. This happens once; later runs use it.`);
+    expect(lines[0]).toBe(
+      `The Pulumi CLI is not on PATH: downloading v3.248.0 (the version the project pins) into ${root}. This happens once; later runs use it.`,
+    );
     const second = await resolvePulumi({ version: "3.248.0", install, env });
     expect(second.from).toBe("kept");
     expect(calls).toHaveLength(1);
@@ -151,7 +159,9 @@ describe("finding the Pulumi CLI", () => {
     };
     const error = await resolvePulumi({ version: "3.248.0", install, env: { ...noPulumiOnPath, RUS_PULUMI_ROOT: root } }).catch((e) => e);
     expect(error).toBeInstanceOf(PulumiUnavailable);
-    expect(error.message).toMatch(/^The Pulumi CLI is not on PATH, and downloading v3\.248\.0 failed: Failed to download https:\/\/get\.pulumi\.com\/install\.sh: fetch failed\.\n/);
+    expect(error.message).toMatch(
+      /^The Pulumi CLI is not on PATH, and downloading v3\.248\.0 failed: Failed to download https:\/\/get\.pulumi\.com\/install\.sh: fetch failed\.\n/,
+    );
     expect(error.message).toMatch(/Either install it yourself/);
     expect(error.message).toMatch(/or let it download/);
   });

@@ -4,8 +4,8 @@ import { Client } from "pg";
 import { inject } from "vitest";
 import type { StackSettings } from "../../infra/config/schema";
 import type { PgConnection } from "../../infra/providers/pgConnection";
-import { createLoginRoles } from "../../scripts/lib/loginRoles";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
+import { createLoginRoles } from "../../scripts/lib/loginRoles";
 
 export function adminConnection(database = "postgres"): PgConnection {
   const a = inject("pgAdmin");

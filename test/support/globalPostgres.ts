@@ -1,6 +1,5 @@
 // One embedded Postgres for the whole suite, in a throwaway folder; each test file makes its own
 // database in it.
-import type { TestProject } from "vitest/node" with { "resolution-mode": "import" };
 import { startEmbeddedPostgres } from "../../scripts/lib/embeddedPostgres";
 import { freePort } from "../../scripts/lib/freePort";
 
@@ -9,6 +8,9 @@ declare module "vitest" {
     pgAdmin: { host: string; port: number; user: string; password: string };
   }
 }
+
+// vitest/node is ESM-only; this import type form lets a CommonJS project name its types.
+type TestProject = import("vitest/node", { with: { "resolution-mode": "import" }}).TestProject;
 
 export default async function setup(project: TestProject) {
   const pg = await startEmbeddedPostgres({ port: await freePort(), password: "test-admin-password" });

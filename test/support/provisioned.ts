@@ -1,14 +1,14 @@
 // A database with everything `pulumi up` puts there, applied by the program's own runner from
 // the program's own builders.
 import type { Client } from "pg";
-import { StackSettings } from "../../infra/config/schema";
-import { allMigrations } from "../../infra/builders/sql/migrations";
 import { withChecksums } from "../../infra/builders/sql/migration";
-import { ENTRY_POINTS, RoleKind } from "../../infra/builders/sql/syncApi";
+import { allMigrations } from "../../infra/builders/sql/migrations";
+import { ENTRY_POINTS, type RoleKind } from "../../infra/builders/sql/syncApi";
+import type { StackSettings } from "../../infra/config/schema";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import type { PgConnection } from "../../infra/providers/pgConnection";
 import { createLoginRoles } from "../../scripts/lib/loginRoles";
-import { ROLE_PASSWORD, connect, freshDatabase } from "./database";
+import { connect, freshDatabase, ROLE_PASSWORD } from "./database";
 import { settingsFor } from "./settings";
 
 export interface Provisioned {
@@ -66,7 +66,13 @@ export async function syncPageUser(client: Client, a: Omit<SyncArgs, "source" | 
 
 /** What Retool itself says about a user, as the trusted role calls it. */
 export async function syncRetoolUser(client: Client, a: Omit<SyncArgs, "source">): Promise<Record<string, unknown>> {
-  const r = await client.query(`SELECT * FROM ${ENTRY_POINTS.retoolUser.name}($1, $2, $3, $4, $5)`, [a.id, a.email, a.first ?? null, a.last ?? null, a.active ?? null]);
+  const r = await client.query(`SELECT * FROM ${ENTRY_POINTS.retoolUser.name}($1, $2, $3, $4, $5)`, [
+    a.id,
+    a.email,
+    a.first ?? null,
+    a.last ?? null,
+    a.active ?? null,
+  ]);
   return r.rows[0];
 }
 

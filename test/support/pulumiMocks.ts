@@ -53,7 +53,7 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
 }
 
 /** A stack output's value, with Outputs nested in objects resolved as the engine resolves them. */
-export function valueOf<T>(o: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+export function resolvedValue<T>(o: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
   return new Promise((resolve) => pulumi.output(o).apply(resolve));
 }
 

@@ -2,7 +2,15 @@
 // from Transit with transit-js, each plugin's template as a plain object.
 import { decodeTransit } from "../../infra/builders/retool/workflow/transit";
 
-export type Block = { uuid: string; pluginId: string; blockType: string; editorType: string; resourceName: string; incomingOnSuccessEdges: string[]; options?: Record<string, unknown> };
+export type Block = {
+  uuid: string;
+  pluginId: string;
+  blockType: string;
+  editorType: string;
+  resourceName: string;
+  incomingOnSuccessEdges: string[];
+  options?: Record<string, unknown>;
+};
 type Tree = Record<string, any>;
 
 export function readWorkflow(content: string) {

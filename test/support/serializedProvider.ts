@@ -1,10 +1,10 @@
 // Runs a dynamic provider the way Pulumi's provider host does: serialized (under ts-node, as
 // `pulumi up` compiles the program), then loaded from that text in a plain Node process.
 import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 
 const ROOT = path.resolve(__dirname, "../..");
 

@@ -1,5 +1,5 @@
 // Stack settings for tests, made by the same schema the program validates with.
-import { StackSettings, stackSettingsSchema } from "../../infra/config/schema";
+import { type StackSettings, stackSettingsSchema } from "../../infra/config/schema";
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

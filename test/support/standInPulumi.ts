@@ -4,8 +4,9 @@
 // stack history/output/export. With STANDIN_ENGINE=1 its up and destroy also do to the database
 // what the program's resources would, through the program's own builders (roles, migrations), so
 // that e2e's checks can be met; it is a test double, not an engine.
-import * as fs from "node:fs";
+
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import { Client } from "pg";
 import { loginRoles } from "../../infra/builders/loginRoles";
 import { withChecksums } from "../../infra/builders/sql/migration";
@@ -54,10 +55,21 @@ const RESOURCES = ["users-users-table", "users-sync-access", "users-admin", "use
 
 async function database(s: StackState) {
   const raw = Object.fromEntries(Object.entries(s.config).map(([k, v]) => [k, v.secret ? "[secret]" : tryJson(v.value)]));
-  const secretKeys = Object.entries(s.config).filter(([, v]) => v.secret).map(([k]) => k);
+  const secretKeys = Object.entries(s.config)
+    .filter(([, v]) => v.secret)
+    .map(([k]) => k);
   const { settings } = parseStackConfig(raw, { stack: "standin", file: "Pulumi.standin.yaml" }, secretKeys);
   const d = settings.database;
-  const client = new Client(pgClientConfig({ host: d.host, port: d.port, database: d.name, user: d.adminUser, password: s.config["retool-user-sync:databaseAdminPassword"].value, sslmode: d.sslmode }));
+  const client = new Client(
+    pgClientConfig({
+      host: d.host,
+      port: d.port,
+      database: d.name,
+      user: d.adminUser,
+      password: s.config["retool-user-sync:databaseAdminPassword"].value,
+      sslmode: d.sslmode,
+    }),
+  );
   await client.connect();
   return { settings, client };
 }
@@ -72,7 +84,12 @@ function tryJson(text: string): unknown {
 
 async function up(s: StackState): Promise<Record<string, number>> {
   const configNow = JSON.stringify(s.config);
-  const changes: Record<string, number> = s.lastConfig === undefined ? { create: RESOURCES.length } : s.lastConfig === configNow ? { same: RESOURCES.length } : { update: 1, same: RESOURCES.length - 1 };
+  const changes: Record<string, number> =
+    s.lastConfig === undefined
+      ? { create: RESOURCES.length }
+      : s.lastConfig === configNow
+        ? { same: RESOURCES.length }
+        : { update: 1, same: RESOURCES.length - 1 };
   if (process.env.STANDIN_ENGINE === "1") {
     const { settings, client } = await database(s);
     try {
@@ -94,7 +111,8 @@ async function destroy(s: StackState): Promise<Record<string, number>> {
     const { settings, client } = await database(s);
     try {
       // As @pulumi/postgresql's Role delete does.
-      for (const spec of loginRoles(settings)) await client.query(`REASSIGN OWNED BY "${spec.name}" TO CURRENT_USER; DROP OWNED BY "${spec.name}"; DROP ROLE "${spec.name}"`);
+      for (const spec of loginRoles(settings))
+        await client.query(`REASSIGN OWNED BY "${spec.name}" TO CURRENT_USER; DROP OWNED BY "${spec.name}"; DROP ROLE "${spec.name}"`);
     } finally {
       await client.end();
     }
@@ -136,7 +154,11 @@ async function main(): Promise<void> {
     if (a !== "preview") s.history.unshift({ kind: a === "up" ? "update" : a, result: "succeeded", resourceChanges, config: s.config });
     print(`${a}: ${JSON.stringify(resourceChanges)}`);
   } else if (a === "stack" && b === "history") {
-    print(stack().history.slice(0, Number(flag("--page-size") ?? 1)).map((h) => ({ ...h, startTime: new Date().toISOString(), endTime: new Date().toISOString(), version: 1, message: "", environment: {} })));
+    print(
+      stack()
+        .history.slice(0, Number(flag("--page-size") ?? 1))
+        .map((h) => ({ ...h, startTime: new Date().toISOString(), endTime: new Date().toISOString(), version: 1, message: "", environment: {} })),
+    );
   } else if (a === "stack" && b === "output") {
     print(Object.fromEntries(Object.entries(stack().outputs).map(([k, o]) => [k, o.secret && !has("--show-secrets") ? "[secret]" : o.value])));
   } else if (a === "stack" && b === "export") {

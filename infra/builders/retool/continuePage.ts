@@ -8,9 +8,9 @@
 // File layout and attribute forms follow Retool's own source-control and ZIP exports; the README
 // gives the same page as manual steps.
 import { strToU8, zipSync } from "fflate";
-import { StackSettings } from "../../config/schema";
-import { RetoolLayout } from "./retoolLayout";
-import { CONTINUE_PAGE_PAYLOAD, RetoolResourceRefs, entryPointCall } from "./syncWorkflows";
+import type { StackSettings } from "../../config/schema";
+import type { RetoolLayout } from "./retoolLayout";
+import { CONTINUE_PAGE_PAYLOAD, entryPointCall, type RetoolResourceRefs, refTo } from "./syncWorkflows";
 import { stableUuid } from "./workflow/workflowFile";
 
 export const CONTINUE_PAGE_ZIP = "continue-page.zip";
@@ -20,7 +20,10 @@ export const CONTINUE_PAGE_APP = "retool-user-sync continue page";
 export const WORKFLOW_ID_PLACEHOLDER = "SELECT_THE_CONTINUE_PAGE_WORKFLOW";
 
 /** The WorkflowRun body: the payload as one JS object, which Retool evaluates in the browser. */
-export const continuePageParams = () => `{{ { ${Object.entries(CONTINUE_PAGE_PAYLOAD).map(([k, v]) => `${k}: ${v}`).join(", ")} } }}`;
+export const continuePageParams = () =>
+  `{{ { ${Object.entries(CONTINUE_PAGE_PAYLOAD)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ")} } }}`;
 
 /** The current-user page's own query: the page entry point with current_user's values only. */
 export const continuePageQuery = () => entryPointCall("page", Object.values(CONTINUE_PAGE_PAYLOAD));
@@ -30,7 +33,7 @@ const attr = (value: string) => JSON.stringify(value);
 function syncQuery(settings: StackSettings, layout: RetoolLayout, refs: RetoolResourceRefs): { rsx: string; lib: Record<string, string> } {
   const onSuccess = `    <Event id="c0a1b2c4" event="success" method="trigger" params={{}} pluginId="openHomeApp" type="datasource" waitMs="0" waitType="debounce" />`;
   if (layout.continuePage === "current-user") {
-    const page = refs.page!;
+    const page = refTo(refs, "page");
     return {
       rsx: `  <SqlQueryUnified id="syncUser" query={include("./lib/syncUser.sql", "string")} resourceDisplayName=${attr(page.displayName)} resourceName=${attr(page.id ?? page.displayName)} runWhenModelUpdates={false} warningCodes={[]}>
 ${onSuccess}

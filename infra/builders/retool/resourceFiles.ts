@@ -2,9 +2,9 @@
 // program manages it, a record of what it created. Secrets are never in them: the password field
 // says which secret output to read instead. Each file also says who in Retool may use the
 // resource, since that, not any argument, is what the database trusts.
-import { StackSettings } from "../../config/schema";
-import { ResourceKind, RetoolLayout } from "./retoolLayout";
-import { ResourceSpec, resourceSpec } from "./resourceSpecs";
+import type { StackSettings } from "../../config/schema";
+import { databaseResourceSpec, type ResourceSpec, resourceSpec } from "./resourceSpecs";
+import type { ResourceKind, RetoolLayout } from "./retoolLayout";
 
 export const RESOURCE_FILES: Record<ResourceKind, string> = {
   page: "retool-resource-page.json",
@@ -19,7 +19,9 @@ export const SECRET_OUTPUTS = { page: "pageRolePassword", trusted: "trustedRoleP
 function permissions(settings: StackSettings, kind: ResourceKind): string {
   if (kind !== "page") {
     return `Permissions (Settings > Permissions > Resources): admins only; no Use for other groups. ${
-      kind === "api" ? "Its token reads every Retool user." : "The database takes what arrives here as Retool's own word about users: whoever can query it can rewrite any user's row."
+      kind === "api"
+        ? "Its token reads every Retool user."
+        : "The database takes what arrives here as Retool's own word about users: whoever can query it can rewrite any user's row."
     }`;
   }
   if (settings.plan === "business") {
@@ -42,10 +44,11 @@ function fileFor(spec: ResourceSpec, secretNote: string, steps: string[], settin
 }
 
 function databaseResourceFile(settings: StackSettings, kind: "page" | "trusted", layout: RetoolLayout, stack: string): object {
-  const spec = resourceSpec(settings, kind);
-  const o = spec.type === "postgresql" ? spec.options.database_options : undefined!;
+  const spec = databaseResourceSpec(settings, kind);
+  const o = spec.options.database_options;
   const password = `pulumi stack output ${SECRET_OUTPUTS[kind]} --show-secrets --stack ${stack}`;
-  const verify = settings.database.sslmode === "verify-full" || settings.database.sslmode === "verify-ca" ? " Add your server's CA certificate so Retool verifies it." : "";
+  const verify =
+    settings.database.sslmode === "verify-full" || settings.database.sslmode === "verify-ca" ? " Add your server's CA certificate so Retool verifies it." : "";
   return fileFor(
     spec,
     `<secret: ${password}>`,

@@ -2,8 +2,8 @@
 // Options" and "Rest API Options"), built without their secrets. The secret (a role's password,
 // the users:read token) is added only where it is sent, by the provider, so that every other use
 // of these specs (files, outputs, diffs) cannot leak it.
-import { StackSettings } from "../../config/schema";
-import { ResourceKind } from "./retoolLayout";
+import type { StackSettings } from "../../config/schema";
+import type { ResourceKind } from "./retoolLayout";
 
 export interface PostgresOptions {
   database_options: {
@@ -22,15 +22,14 @@ export interface RestApiOptions {
   authentication_options: { authentication_type: "bearer"; bearer_token?: string };
 }
 
-export type ResourceSpec =
-  | { type: "postgresql"; display_name: string; options: PostgresOptions }
-  | { type: "restapi"; display_name: string; options: RestApiOptions };
+export type PostgresResourceSpec = { type: "postgresql"; display_name: string; options: PostgresOptions };
+export type ResourceSpec = PostgresResourceSpec | { type: "restapi"; display_name: string; options: RestApiOptions };
 
 /**
  * A database resource connects as its own login role, never as the admin: which role a query
  * runs as is what decides how far its data is trusted.
  */
-function databaseResourceSpec(settings: StackSettings, role: "page" | "trusted"): ResourceSpec {
+export function databaseResourceSpec(settings: StackSettings, role: "page" | "trusted"): PostgresResourceSpec {
   const { database, retool, retoolRoles } = settings;
   return {
     type: "postgresql",

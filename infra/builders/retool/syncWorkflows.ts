@@ -2,14 +2,21 @@
 // resource whose login role fits what the workflow carries: a browser's claim goes to the page
 // resource, Retool's own word to the trusted one. Every value is a {{ }} parameter; no workflow
 // says where its data came from, the role it connects as does.
-import { StackSettings } from "../../config/schema";
+import type { StackSettings } from "../../config/schema";
 import { emailRulesJs } from "../sql/emailForm";
 import { RETOOL_USER_ID_PATTERN } from "../sql/retoolUserId";
-import { ENTRY_POINTS, EntryPointName } from "../sql/syncApi";
-import { ResourceKind, RetoolLayout, WorkflowTrigger } from "./retoolLayout";
-import { BlockSpec, ResourceRef, WorkflowFile, WorkflowSpec, buildWorkflowFile } from "./workflow/workflowFile";
+import { ENTRY_POINTS, type EntryPointName } from "../sql/syncApi";
+import type { ResourceKind, RetoolLayout, WorkflowTrigger } from "./retoolLayout";
+import { type BlockSpec, buildWorkflowFile, type ResourceRef, type WorkflowFile, type WorkflowSpec } from "./workflow/workflowFile";
 
 export type RetoolResourceRefs = Partial<Record<ResourceKind, ResourceRef>>;
+
+/** The resource of this kind; the layout decides which kinds a stack has, so a missing one is a bug here. */
+export function refTo(refs: RetoolResourceRefs, kind: ResourceKind): ResourceRef {
+  const ref = refs[kind];
+  if (!ref) throw new Error(`Internal error: a Retool file needs the ${kind} resource, which this stack's layout does not have (retoolLayout.ts).`);
+  return ref;
+}
 
 /** The file each workflow is written to, named after what triggers it. */
 export const WORKFLOW_FILES: Record<WorkflowTrigger, string> = {
@@ -34,7 +41,13 @@ export function entryPointCall(entry: EntryPointName, args: string[]): string {
   return `SELECT * FROM ${ENTRY_POINTS[entry].name}(${args.map(t).join(", ")})`;
 }
 
-const userArgs = (from: string, active?: string) => [`${from}.retoolUserId`, `${from}.email`, `${from}.firstName`, `${from}.lastName`, ...(active ? [active] : [])];
+const userArgs = (from: string, active?: string) => [
+  `${from}.retoolUserId`,
+  `${from}.email`,
+  `${from}.firstName`,
+  `${from}.lastName`,
+  ...(active ? [active] : []),
+];
 
 // Retool returns SQL results column-wise; the row is the first of formatDataAsArray.
 const returnRow = (pluginId: string) => `{ user: formatDataAsArray(${pluginId}.data)[0] }`;
@@ -85,15 +98,34 @@ function continuePageBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   if (layout.continuePage === "claims") {
     return [
       start,
-      { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: refs.page!, statement: entryPointCall("page", userArgs("startTrigger.data")) },
+      {
+        kind: "sql",
+        pluginId: "syncUser",
+        parent: "startTrigger",
+        resource: refTo(refs, "page"),
+        statement: entryPointCall("page", userArgs("startTrigger.data")),
+      },
       { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
     ];
   }
   return [
     start,
-    { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refs.api!, method: "GET", path: `users/${t(idGuard("startTrigger.data.retoolUserId"))}` },
+    {
+      kind: "rest",
+      pluginId: "lookupUser",
+      parent: "startTrigger",
+      resource: refTo(refs, "api"),
+      method: "GET",
+      path: `users/${t(idGuard("startTrigger.data.retoolUserId"))}`,
+    },
     { kind: "code", pluginId: "verifyClaim", parent: "lookupUser", code: verifyClaimCode(settings) },
-    { kind: "sql", pluginId: "syncUser", parent: "verifyClaim", resource: refs.trusted!, statement: entryPointCall("retoolUser", userArgs("verifyClaim.data", "verifyClaim.data.active")) },
+    {
+      kind: "sql",
+      pluginId: "syncUser",
+      parent: "verifyClaim",
+      resource: refTo(refs, "trusted"),
+      statement: entryPointCall("retoolUser", userArgs("verifyClaim.data", "verifyClaim.data.active")),
+    },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
@@ -102,9 +134,22 @@ function userCreatedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   const { refs, settings } = ctx;
   return [
     { kind: "webhook", pluginId: "startTrigger", exampleInput: { userEmail: "jo@example.com" } },
-    { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refs.api!, method: "GET", path: `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}` },
+    {
+      kind: "rest",
+      pluginId: "lookupUser",
+      parent: "startTrigger",
+      resource: refTo(refs, "api"),
+      method: "GET",
+      path: `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}`,
+    },
     { kind: "code", pluginId: "pickUser", parent: "lookupUser", code: pickUserCode(settings) },
-    { kind: "sql", pluginId: "syncUser", parent: "pickUser", resource: refs.trusted!, statement: entryPointCall("retoolUser", userArgs("pickUser.data", "pickUser.data.active")) },
+    {
+      kind: "sql",
+      pluginId: "syncUser",
+      parent: "pickUser",
+      resource: refTo(refs, "trusted"),
+      statement: entryPointCall("retoolUser", userArgs("pickUser.data", "pickUser.data.active")),
+    },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
@@ -119,7 +164,7 @@ function loginAttemptedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
       pluginId: "startTrigger",
       exampleInput: { id: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe", active: true },
     },
-    { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: ctx.refs.trusted!, statement: entryPointCall("retoolUser", args) },
+    { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: refTo(ctx.refs, "trusted"), statement: entryPointCall("retoolUser", args) },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
 }
@@ -131,12 +176,12 @@ function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   // the schedule itself is added after import (see its description).
   return [
     { kind: "webhook", pluginId: "startTrigger", exampleInput: {} },
-    { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: ctx.refs.api!, method: "GET", path: "users" },
+    { kind: "rest", pluginId: "listUsers", parent: "startTrigger", resource: refTo(ctx.refs, "api"), method: "GET", path: "users" },
     {
       kind: "sql",
       pluginId: "reconcileUsers",
       parent: "listUsers",
-      resource: ctx.refs.trusted!,
+      resource: refTo(ctx.refs, "trusted"),
       statement: `SELECT outcome, count(*) AS users FROM ${ENTRY_POINTS.reconcile.name}(${t("JSON.stringify(listUsers.data.data)")}::jsonb) GROUP BY outcome`,
     },
   ];

@@ -6,11 +6,22 @@
 // exactly where its last committed page ended. Only the admin may call it: the progress it writes
 // must not be movable by any role Retool holds.
 // retool_sync.users_snapshot gives reconcile the table's view without knowing its column names.
-import { StackSettings } from "../../config/schema";
+import type { StackSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
 import { BATCH_FUNCTION, CORE_FUNCTION, PROGRESS_TABLE, SNAPSHOT_FUNCTION } from "./syncApi";
 import { OUTCOMES } from "./syncFunction";
-import { SyncValues, bucketLock, emailBucket, emailKey, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, seenAt } from "./syncRules";
+import {
+  bucketLock,
+  emailBucket,
+  emailKey,
+  newRow,
+  normalizedEmail,
+  normalizedName,
+  passesInputChecks,
+  ruleColumns,
+  type SyncValues,
+  seenAt,
+} from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
 /** Sources a batch may carry: both read Retool's own user list. */
@@ -79,9 +90,11 @@ function insertNewUsers(settings: StackSettings): string {
   if (settings.usersTable.mode === "create") {
     const nested = (sql: string) => sql.replace(/\n/g, "\n  ");
     return `
-    BEGIN${nested(insertFresh(`
+    BEGIN${nested(
+      insertFresh(`
       SELECT p.*, ${valid} AS fresh
-      FROM (${page}) AS p`))}
+      FROM (${page}) AS p`),
+    )}
     EXCEPTION WHEN unique_violation THEN${nested(insertFresh(candidates))}
     END;`;
   }

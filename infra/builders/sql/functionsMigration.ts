@@ -1,12 +1,12 @@
 // Migration 004: every function of schema retool_sync. The core and the batch path are the admin's;
 // the entry points are what the Retool roles may call (005 grants each to its one role). No
 // function is executable by PUBLIC.
-import { StackSettings } from "../../config/schema";
-import { literal } from "./identifiers";
-import { Migration } from "./migration";
+import type { StackSettings } from "../../config/schema";
 import { batchStatements } from "./batchSync";
-import { BATCH_FUNCTION, BATCH_SIGNATURE, CORE_SIGNATURE, ENTRY_POINTS, SNAPSHOT_SIGNATURE, SYNCED_USER_TYPE, SYNC_SIGNATURE } from "./syncApi";
-import { USER_PARAMS, coreStatements, coreWrapper } from "./syncFunction";
+import { literal } from "./identifiers";
+import type { Migration } from "./migration";
+import { BATCH_FUNCTION, BATCH_SIGNATURE, CORE_SIGNATURE, ENTRY_POINTS, SNAPSHOT_SIGNATURE, SYNC_SIGNATURE, SYNCED_USER_TYPE } from "./syncApi";
+import { coreStatements, coreWrapper, USER_PARAMS } from "./syncFunction";
 import { usersTableColumns } from "./usersTableColumns";
 
 function entryPointStatements(): string[] {
@@ -30,8 +30,14 @@ const COMMENTS: [string, string][] = [
   [CORE_SIGNATURE, "The one write path: creates, links or updates one Retool user's row under the rules of p_source. The admin's only."],
   [SYNC_SIGNATURE, "sync_user_outcome without the outcome, for the admin's own use."],
   [BATCH_SIGNATURE, "A page of Retool users (backfill, reconcile) with the backfill's saved progress. The admin's only."],
-  [ENTRY_POINTS.page.signature, "The Continue page's call, on behalf of a signed-in user: a claim, so it may only create its own row or fill a missing name. For the page role."],
-  [ENTRY_POINTS.retoolUser.signature, "What Retool itself says about one user (Retool Events, an API-checked Continue page): email, names and active follow it. For the trusted role."],
+  [
+    ENTRY_POINTS.page.signature,
+    "The Continue page's call, on behalf of a signed-in user: a claim, so it may only create its own row or fill a missing name. For the page role.",
+  ],
+  [
+    ENTRY_POINTS.retoolUser.signature,
+    "What Retool itself says about one user (Retool Events, an API-checked Continue page): email, names and active follow it. For the trusted role.",
+  ],
   [ENTRY_POINTS.reconcile.signature, "Retool's whole user list, from the scheduled reconcile workflow. For the trusted role."],
 ];
 

@@ -37,9 +37,7 @@ export function migrationScript(migration: Migration): string {
   const header = [
     `-- ${migration.id}: ${migration.description}`,
     `-- checksum ${checksum(migration)}`,
-    migration.transactional
-      ? "-- runs in one transaction"
-      : "-- runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside one)",
+    migration.transactional ? "-- runs in one transaction" : "-- runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside one)",
   ].join("\n");
   const body = migration.statements.map((s) => `${s.trim()};`);
   const lock = migration.lockTimeoutMs ? [`SET LOCAL lock_timeout = '${migration.lockTimeoutMs}ms';`] : [];

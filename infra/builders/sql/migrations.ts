@@ -1,8 +1,8 @@
 // Stack settings -> the ordered list of migrations. `pulumi up` applies this list and `render`
 // writes it, so the two can never disagree.
-import { StackSettings } from "../../config/schema";
+import type { StackSettings } from "../../config/schema";
 import { functionsMigration } from "./functionsMigration";
-import { Migration } from "./migration";
+import type { Migration } from "./migration";
 import { retoolRoleGrantsMigration } from "./retoolRoleGrants";
 import { syncSchemaMigration } from "./syncSchema";
 import { usersTableMigrations } from "./usersTable";

@@ -2,11 +2,11 @@
 // users table's sync columns. Nothing else: no other function, no other table, no DDL, no direct
 // writes. Every run first takes back whatever any role was granted on retool_sync's functions and
 // schema, so the grants are exactly what the stack says, whatever an earlier config granted.
-import { StackSettings } from "../../config/schema";
+import type { StackSettings } from "../../config/schema";
 import { syncPaths } from "../syncPaths";
-import { SYNC_SCHEMA, ident, literal } from "./identifiers";
-import { Migration } from "./migration";
-import { ENTRY_POINTS, RoleKind } from "./syncApi";
+import { ident, literal, SYNC_SCHEMA } from "./identifiers";
+import type { Migration } from "./migration";
+import { ENTRY_POINTS, type RoleKind } from "./syncApi";
 import { usersTableColumns } from "./usersTableColumns";
 
 export interface GrantedRole {

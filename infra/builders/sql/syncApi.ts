@@ -49,7 +49,12 @@ export interface EntryPoint {
  */
 export const ENTRY_POINTS = {
   page: { name: `${SYNC_SCHEMA}.sync_page_user`, signature: `${SYNC_SCHEMA}.sync_page_user(text, text, text, text)`, role: "page", source: "continue_page" },
-  retoolUser: { name: `${SYNC_SCHEMA}.sync_retool_user`, signature: `${SYNC_SCHEMA}.sync_retool_user(text, text, text, text, boolean)`, role: "trusted", source: "event" },
+  retoolUser: {
+    name: `${SYNC_SCHEMA}.sync_retool_user`,
+    signature: `${SYNC_SCHEMA}.sync_retool_user(text, text, text, text, boolean)`,
+    role: "trusted",
+    source: "event",
+  },
   reconcile: { name: `${SYNC_SCHEMA}.reconcile_users`, signature: `${SYNC_SCHEMA}.reconcile_users(jsonb)`, role: "trusted", source: "reconcile" },
 } as const satisfies Record<string, EntryPoint>;
 export type EntryPointName = keyof typeof ENTRY_POINTS;

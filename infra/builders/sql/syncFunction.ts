@@ -2,11 +2,10 @@
 // so the rules live in one place, in one transaction, where concurrency and forged input can be
 // handled atomically. Each step of a call is one function below, in the order the call takes them:
 // a known user, linking an unlinked row by email, inserting, and settling a conflict.
-import { StackSettings } from "../../config/schema";
+import type { StackSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
-import { CORE_FUNCTION, CORE_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE, SYNC_FUNCTION, SYNC_SIGNATURE } from "./syncApi";
+import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
-  SyncValues,
   emailKey,
   emailLock,
   inputChecks,
@@ -15,11 +14,12 @@ import {
   normalizedName,
   raise,
   ruleColumns,
+  type SyncValues,
   seenAt,
   shown,
   trustedSource,
 } from "./syncRules";
-import { UsersTableColumns, usersTableColumns } from "./usersTableColumns";
+import { type UsersTableColumns, usersTableColumns } from "./usersTableColumns";
 
 /** How a call ended, as sync_user_outcome reports it (backfill counts these). */
 export const OUTCOMES = ["created", "linked", "updated", "deactivated", "unchanged"] as const;
@@ -206,10 +206,12 @@ function coreFunction(settings: StackSettings): string {
     ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
     : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
   const validation = inputChecks(CALL_VALUES, settings.emailCharacters)
-    .map((check) => `
+    .map(
+      (check) => `
   IF ${check.fails} THEN
     ${check.raise}
-  END IF;`)
+  END IF;`,
+    )
     .join("");
   return `CREATE OR REPLACE FUNCTION ${CORE_FUNCTION}(
   p_retool_user_id text,

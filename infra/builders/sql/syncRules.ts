@@ -1,11 +1,11 @@
 // The rules of the one write path, as SQL fragments over named values. sync_user_outcome applies
 // them to one user; sync_users applies the same fragments to a whole page at once for users that
 // are plainly new. Both render from here, so a rule changed here changes in both.
-import { EMAIL_MAX_LENGTH, EmailCharset, canonicalEmailSql, emailPattern, storedEmailSql } from "./emailForm";
+import { canonicalEmailSql, EMAIL_MAX_LENGTH, type EmailCharset, emailPattern, storedEmailSql } from "./emailForm";
 import { ident, literal } from "./identifiers";
 import { CONTROL_CHARACTERS, RETOOL_NAME_MAX_LENGTH, RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "./retoolUserId";
 import { CORE_FUNCTION } from "./syncApi";
-import { UsersTableColumns } from "./usersTableColumns";
+import type { UsersTableColumns } from "./usersTableColumns";
 
 /**
  * Where a call's data comes from. The caller never says: each entry point fixes its source, and
@@ -92,7 +92,12 @@ export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: stri
   return [
     {
       fails: `${v.source} IS NULL OR ${v.source} NOT IN (${sqlList(SOURCES)})`,
-      raise: raise("22023", "p_source %s is not a known source", `Use one of: ${SOURCES.join(", ")}; the entry point each Retool role may call sets it.`, shown(v.source)),
+      raise: raise(
+        "22023",
+        "p_source %s is not a known source",
+        `Use one of: ${SOURCES.join(", ")}; the entry point each Retool role may call sets it.`,
+        shown(v.source),
+      ),
     },
     {
       fails: `${v.id} IS NULL OR ${v.id} = ''`,
@@ -131,7 +136,12 @@ export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: stri
     })),
     {
       fails: `NOT (${trustedSource(v.source)}) AND ${v.active} IS NOT NULL`,
-      raise: raise("22023", "p_active can only be set by a trusted source, not by %s", `Only ${TRUSTED_SOURCES.join(", ")} may change whether a user is active.`, v.source),
+      raise: raise(
+        "22023",
+        "p_active can only be set by a trusted source, not by %s",
+        `Only ${TRUSTED_SOURCES.join(", ")} may change whether a user is active.`,
+        v.source,
+      ),
     },
   ];
 }

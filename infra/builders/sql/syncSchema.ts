@@ -1,8 +1,8 @@
 // The retool_sync schema: home of the sync functions, the ledger of applied migrations, and the
 // canonical form of an email address that the users table's email index is built on.
 import { CANONICAL_EMAIL_FUNCTION, CANONICAL_EMAIL_SQL } from "./emailForm";
-import { SYNC_SCHEMA, ident, literal } from "./identifiers";
-import { Migration } from "./migration";
+import { ident, literal, SYNC_SCHEMA } from "./identifiers";
+import type { Migration } from "./migration";
 
 export const LEDGER_TABLE = `${SYNC_SCHEMA}.schema_migrations`;
 

@@ -1,11 +1,11 @@
 // The users table: created new, or the Retool columns added in place to a table the team already
 // has. Only additive statements: nothing here drops, rewrites or deletes.
-import { UsersTableSettings } from "../../config/schema";
-import { ident, literal } from "./identifiers";
-import { Migration } from "./migration";
+import type { UsersTableSettings } from "../../config/schema";
 import { canonicalEmailSql } from "./emailForm";
+import { ident, literal } from "./identifiers";
+import type { Migration } from "./migration";
 import { RETOOL_USER_ID_PATTERN } from "./retoolUserId";
-import { UsersTableColumns, indexName, usersTableColumns } from "./usersTableColumns";
+import { indexName, type UsersTableColumns, usersTableColumns } from "./usersTableColumns";
 
 /** How long an ALTER on an adopted (live) table may wait for its lock before backing off. */
 export const ADOPT_LOCK_TIMEOUT_MS = 100;

@@ -1,6 +1,6 @@
 // Which column holds what. A created table uses plain names; an adopted table keeps its own
 // primary key and email column, and gets retool_-prefixed columns so none of its own is touched.
-import { UsersTableSettings } from "../../config/schema";
+import type { UsersTableSettings } from "../../config/schema";
 import { qualified } from "./identifiers";
 
 export interface UsersTableColumns {

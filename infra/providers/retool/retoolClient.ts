@@ -6,9 +6,9 @@
 // exchange (not only for idle time), each answer a size limit, a user list a page limit, and no
 // redirect is followed. The caller's stop signal aborts the request in flight. No message ever
 // carries the token, even when the server echoes it back.
-import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from "axios";
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from "axios";
 import { RetoolApiError, redactor } from "./retoolApiError";
-import { RejectedUser, RetoolUser, checkRetoolUsers } from "./retoolUsers";
+import { checkRetoolUsers, type RejectedUser, type RetoolUser } from "./retoolUsers";
 
 export interface RetoolClientOptions {
   /** The Retool origin, e.g. https://acme.retool.com (the client adds /api/v2). */
@@ -65,7 +65,7 @@ export interface RetoolResourceConfiguration {
   environment: { id: string; name: string };
 }
 
-export type { RetoolUser, RejectedUser };
+export type { RejectedUser, RetoolUser };
 
 export interface UsersPage {
   users: RetoolUser[];
@@ -152,11 +152,22 @@ export class RetoolClient {
   }
 
   /** One call; returns Retool's whole {success, data, ...} envelope (list endpoints carry paging fields beside data). */
-  async request<T>(method: string, path: string, { params, body, allow404 = false }: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {}): Promise<T | undefined> {
+  async request<T>(
+    method: string,
+    path: string,
+    { params, body, allow404 = false }: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {},
+  ): Promise<T | undefined> {
     const fail = (status: number | undefined, retoolMessage: string | undefined, attempts: number) =>
-      new RetoolApiError({ method, path, status, retoolMessage: retoolMessage && this.redact(retoolMessage), attempts, tokenHint: this.o.tokenHint ?? "update the token where you configured it" });
+      new RetoolApiError({
+        method,
+        path,
+        status,
+        retoolMessage: retoolMessage && this.redact(retoolMessage),
+        attempts,
+        tokenHint: this.o.tokenHint ?? "update the token where you configured it",
+      });
     if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
-    let response;
+    let response: AxiosResponse;
     try {
       response = await this.http.request({ method, url: path, params, data: body });
     } catch (e) {
@@ -174,7 +185,11 @@ export class RetoolClient {
     if (response.status === 204) return undefined;
     if (response.status >= 300 && response.status < 400) {
       const to = String(response.headers.location ?? "somewhere");
-      throw fail(response.status, `Retool answered with a redirect to ${to}, which this client never follows: set retool.url (or --retool-url) to the origin Retool really serves`, attempts);
+      throw fail(
+        response.status,
+        `Retool answered with a redirect to ${to}, which this client never follows: set retool.url (or --retool-url) to the origin Retool really serves`,
+        attempts,
+      );
     }
     if (response.status >= 300) throw fail(response.status, messageOf(response.data), attempts);
     const envelope = response.data as { success?: boolean; data?: unknown } | undefined;
@@ -184,9 +199,21 @@ export class RetoolClient {
     return envelope as T;
   }
 
-  private async data<T>(method: string, path: string, opts: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {}): Promise<T | undefined> {
+  private async data<T>(
+    method: string,
+    path: string,
+    opts: { params?: Record<string, unknown>; body?: unknown; allow404?: boolean } = {},
+  ): Promise<T | undefined> {
     const envelope = await this.request<{ data: T }>(method, path, opts);
     return envelope?.data;
+  }
+
+  /** For calls whose success always carries the object: an answer without one is an error, not undefined. */
+  private async requiredData<T>(method: string, path: string, opts: { params?: Record<string, unknown>; body?: unknown } = {}): Promise<T> {
+    const data = await this.data<T>(method, path, opts);
+    if (data === undefined || data === null)
+      throw new Error(`Retool API ${method} /api/v2${path} succeeded but its answer carries no data; check that retool.url points at Retool.`);
+    return data;
   }
 
   async listEnvironments(): Promise<RetoolEnvironment[]> {
@@ -194,7 +221,7 @@ export class RetoolClient {
   }
 
   async createResource(spec: { type: string; display_name: string; options: unknown }): Promise<RetoolResource> {
-    return (await this.data<RetoolResource>("POST", "/resources", { body: spec }))!;
+    return this.requiredData<RetoolResource>("POST", "/resources", { body: spec });
   }
 
   async getResource(id: string): Promise<RetoolResource | undefined> {
@@ -203,7 +230,7 @@ export class RetoolClient {
 
   async renameResource(id: string, displayName: string): Promise<RetoolResource> {
     const body = { operations: [{ op: "replace", path: "/display_name", value: displayName }] };
-    return (await this.data<RetoolResource>("PATCH", `/resources/${encodeURIComponent(id)}`, { body }))!;
+    return this.requiredData<RetoolResource>("PATCH", `/resources/${encodeURIComponent(id)}`, { body });
   }
 
   /** One already gone is not an error. Deleting a Retool resource never touches the database it points at. */
@@ -217,12 +244,12 @@ export class RetoolClient {
 
   async createResourceConfiguration(resourceId: string, environmentId: string, options: unknown): Promise<RetoolResourceConfiguration> {
     const body = { resource_id: resourceId, environment_id: environmentId, options };
-    return (await this.data<RetoolResourceConfiguration>("POST", "/resource_configurations", { body }))!;
+    return this.requiredData<RetoolResourceConfiguration>("POST", "/resource_configurations", { body });
   }
 
   async replaceResourceConfigurationOptions(configurationId: string, options: unknown): Promise<RetoolResourceConfiguration> {
     const body = { operations: [{ op: "replace", path: "/options", value: options }] };
-    return (await this.data<RetoolResourceConfiguration>("PATCH", `/resource_configurations/${encodeURIComponent(configurationId)}`, { body }))!;
+    return this.requiredData<RetoolResourceConfiguration>("PATCH", `/resource_configurations/${encodeURIComponent(configurationId)}`, { body });
   }
 
   async deleteResourceConfiguration(configurationId: string): Promise<void> {
@@ -244,11 +271,14 @@ export class RetoolClient {
     let cursorParam: CursorParam = "next_token";
     const seen = new Set<string>();
     let largestTotal: number | undefined;
-    const endless = (why: string) => new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: this.redact(why), attempts: 1, tokenHint: "" });
+    const endless = (why: string) =>
+      new RetoolApiError({ method: "GET", path: "/users", status: 200, retoolMessage: this.redact(why), attempts: 1, tokenHint: "" });
     for (let pages = 1; ; pages++) {
       const params: Record<string, unknown> = { limit: PAGE_SIZE };
       if (cursor) params[cursorParam] = cursor;
-      const body = await this.request<{ data: unknown; next_token?: unknown; next?: unknown; has_more?: boolean; total_count?: unknown }>("GET", "/users", { params });
+      const body = await this.request<{ data: unknown; next_token?: unknown; next?: unknown; has_more?: boolean; total_count?: unknown }>("GET", "/users", {
+        params,
+      });
       if (!Array.isArray(body?.data)) throw endless("the users list has no data array");
       const total = typeof body.total_count === "number" && Number.isInteger(body.total_count) && body.total_count >= 0 ? body.total_count : undefined;
       if (total !== undefined) largestTotal = Math.max(largestTotal ?? 0, total);
@@ -295,7 +325,8 @@ function retryable(error: AxiosError): boolean {
 }
 
 function messageOf(data: unknown): string | undefined {
-  if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string") return (data as { message: string }).message.slice(0, 300);
+  if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string")
+    return (data as { message: string }).message.slice(0, 300);
   return typeof data === "string" && data.length > 0 ? describeBody(data) : undefined;
 }
 

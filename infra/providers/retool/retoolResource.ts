@@ -1,6 +1,6 @@
 // The Pulumi resource for a Retool resource, backed by retoolResourceProvider.
 import * as pulumi from "@pulumi/pulumi";
-import { ResourceSpec } from "../../builders/retool/resourceSpecs";
+import type { ResourceSpec } from "../../builders/retool/resourceSpecs";
 import { retoolResourceProvider } from "./retoolResourceProvider";
 
 export interface RetoolResourceArgs {

@@ -6,7 +6,7 @@
 // in that API), and a resource deleted in Retool leaves the state so the next up creates it.
 // Delete removes the Retool resource only: the database it points at, and its data, are never touched.
 import type * as pulumi from "@pulumi/pulumi";
-import { ResourceSpec, withSecret } from "../../builders/retool/resourceSpecs";
+import { type ResourceSpec, withSecret } from "../../builders/retool/resourceSpecs";
 import { RetoolClient } from "./retoolClient";
 
 export interface RetoolResourceInputs {
@@ -38,27 +38,34 @@ function client(s: RetoolResourceInputs): RetoolClient {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const sorted = (xs: string[]) => [...xs].sort();
 
-async function environmentIds(api: RetoolClient, s: RetoolResourceInputs): Promise<Map<string, string>> {
+/** The stack's environments, in its order, with their Retool ids; a name Retool does not have is an error. */
+async function environmentIds(api: RetoolClient, s: RetoolResourceInputs): Promise<[name: string, id: string][]> {
   const all = await api.listEnvironments();
-  const byName = new Map(all.map((e) => [e.name, e.id]));
-  const unknown = s.environments.filter((n) => !byName.has(n));
+  const found = s.environments.map((name) => [name, all.find((e) => e.name === name)?.id] as const);
+  const unknown = found.filter(([, id]) => id === undefined).map(([name]) => name);
   if (unknown.length) {
     throw new Error(
       `retool.environments names ${unknown.join(", ")}, which Retool at ${s.url} does not have (it has: ${all.map((e) => e.name).join(", ") || "none"}). Fix retool.environments in the stack config.`,
     );
   }
-  return byName;
+  return found.flatMap(([name, id]) => (id === undefined ? [] : [[name, id] as [string, string]]));
 }
 
 /** Makes the resource's configurations match s.environments; returns env name → configuration id. */
-async function syncConfigurations(api: RetoolClient, id: string, s: RetoolResourceInputs, optionsChanged: boolean, remove: string[]): Promise<Record<string, string>> {
+async function syncConfigurations(
+  api: RetoolClient,
+  id: string,
+  s: RetoolResourceInputs,
+  optionsChanged: boolean,
+  remove: string[],
+): Promise<Record<string, string>> {
   const envs = await environmentIds(api, s);
   const existing = new Map((await api.listResourceConfigurations(id)).map((c) => [c.environment.name, c.id]));
   const options = withSecret(s.spec, s.secret).options;
   const result: Record<string, string> = {};
-  for (const name of s.environments) {
+  for (const [name, environmentId] of envs) {
     const current = existing.get(name);
-    if (!current) result[name] = (await api.createResourceConfiguration(id, envs.get(name)!, options)).id;
+    if (!current) result[name] = (await api.createResourceConfiguration(id, environmentId, options)).id;
     else {
       if (optionsChanged) await api.replaceResourceConfigurationOptions(current, options);
       result[name] = current;
@@ -138,7 +145,10 @@ export const retoolResourceProvider: pulumi.dynamic.ResourceProvider = {
   async update(id: string, olds: RetoolResourceOutputs, news: RetoolResourceInputs) {
     const api = client(news);
     const live = await api.getResource(id);
-    if (!live) throw new Error(`Retool resource ${id} (${olds.spec.display_name}) no longer exists in Retool; run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
+    if (!live)
+      throw new Error(
+        `Retool resource ${id} (${olds.spec.display_name}) no longer exists in Retool; run \`pulumi refresh\`, then \`pulumi up\` creates it again.`,
+      );
     if (live.display_name !== news.spec.display_name) await api.renameResource(id, news.spec.display_name);
     const optionsChanged = !same(olds.spec.options, news.spec.options) || olds.secret !== news.secret;
     const configurations = await syncConfigurations(api, id, news, optionsChanged, olds.environments);

@@ -33,7 +33,12 @@ function unstorable(value: string): string | undefined {
 /** One record of GET /api/v2/users; `position` is its place in the page, for records without an id. */
 export function checkRetoolUser(raw: unknown, position: number): CheckedUser {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    return { rejected: { retoolUserId: `#${position}`, error: `entry ${position} of the page is not a user object (got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw})` } };
+    return {
+      rejected: {
+        retoolUserId: `#${position}`,
+        error: `entry ${position} of the page is not a user object (got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw})`,
+      },
+    };
   }
   const r = raw as Record<string, unknown>;
   const id = typeof r.id === "string" && unstorable(r.id) === undefined ? r.id : undefined;
@@ -48,7 +53,8 @@ export function checkRetoolUser(raw: unknown, position: number): CheckedUser {
     const problem = typeof value === "string" ? unstorable(value) : undefined;
     if (problem) return reject(`${field} ${problem}`);
   }
-  if (r.active !== undefined && r.active !== null && typeof r.active !== "boolean") return reject(`active is not true or false (got ${JSON.stringify(r.active)})`);
+  if (r.active !== undefined && r.active !== null && typeof r.active !== "boolean")
+    return reject(`active is not true or false (got ${JSON.stringify(r.active)})`);
   const user: RetoolUser = {
     id: r.id as string,
     email: r.email as string,

@@ -21,12 +21,20 @@ export const OPERATIONS: [string, string][] = [
 
 if (require.main === module) {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  const subset: Record<string, unknown> = { source: `Retool OpenAPI spec ${spec.info.version} (MIT), from tryretool/terraform-provider-retool`, operations: {} };
+  const subset: Record<string, unknown> = {
+    source: `Retool OpenAPI spec ${spec.info.version} (MIT), from tryretool/terraform-provider-retool`,
+    operations: {},
+  };
   for (const [method, p] of OPERATIONS) {
     const op = spec.paths[p][method];
     const ok = Object.keys(op.responses).find((c) => c.startsWith("2"))!;
     (subset.operations as Record<string, unknown>)[`${method.toUpperCase()} ${p}`] = {
-      parameters: (op.parameters ?? []).map((x: { name: string; in: string; required?: boolean; schema: unknown }) => ({ name: x.name, in: x.in, required: Boolean(x.required), schema: x.schema })),
+      parameters: (op.parameters ?? []).map((x: { name: string; in: string; required?: boolean; schema: unknown }) => ({
+        name: x.name,
+        in: x.in,
+        required: Boolean(x.required),
+        schema: x.schema,
+      })),
       requestBody: op.requestBody?.content?.["application/json"]?.schema ?? null,
       successStatus: Number(ok),
       response: op.responses[ok].content?.["application/json"]?.schema ?? null,

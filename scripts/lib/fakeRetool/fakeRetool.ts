@@ -2,7 +2,7 @@
 // schemas copied from Retool's OpenAPI spec (retoolApiSpec.json), answers in Retool's
 // {success, data} envelope, keeps connection options write-only, and injects faults on demand.
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import spec from "./retoolApiSpec.json";
@@ -24,10 +24,7 @@ export interface RecordedRequest {
   operation?: string;
 }
 
-export type Fault =
-  | { status: number; body?: Json; headers?: Record<string, string> }
-  | { drop: true }
-  | { malformed: true };
+export type Fault = { status: number; body?: Json; headers?: Record<string, string> } | { drop: true } | { malformed: true };
 
 /**
  * The scope each operation needs, written out by hand (Retool's spec has no per-operation scopes;
@@ -86,7 +83,12 @@ function matchOperation(method: string, path: string): { key: string; params: Re
     const [m, template] = key.split(" ");
     if (m !== method) continue;
     const names: string[] = [];
-    const re = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, n) => (names.push(n), "([^/]+)"))}$`);
+    const re = new RegExp(
+      `^${template.replace(/\{(\w+)\}/g, (_, n) => {
+        names.push(n);
+        return "([^/]+)";
+      })}$`,
+    );
     const hit = re.exec(path);
     if (hit) return { key, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(hit[i + 1])])) };
   }
@@ -168,7 +170,7 @@ export class FakeRetool {
         if ("drop" in fault) return void req.socket.destroy();
         if ("malformed" in fault) {
           res.writeHead(200, { "content-type": "application/json" });
-          return void res.end("{\"success\": true, \"data\": [");
+          return void res.end('{"success": true, "data": [');
         }
         return send(fault.status, fault.body ?? { success: false, message: `injected ${fault.status}` }, fault.headers);
       }
@@ -223,7 +225,14 @@ export class FakeRetool {
   private configurationView(id: string) {
     const c = this.configurations.get(id)!;
     const env = this.environments.find((e) => e.id === c.environment_id)!;
-    return { id, resource: this.resourceView(c.resource_id), environment: env, options: readable(c.options), created_at: c.created_at, updated_at: c.updated_at };
+    return {
+      id,
+      resource: this.resourceView(c.resource_id),
+      environment: env,
+      options: readable(c.options),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+    };
   }
 
   private answer(key: string, params: Record<string, string>, r: RecordedRequest): { status: number; payload?: Json } {
@@ -268,7 +277,13 @@ export class FakeRetool {
           return { status: 400, payload: { success: false, message: `Environment with id "${r.body.environment_id}" does not exist` } };
         }
         const id = uuid();
-        this.configurations.set(id, { resource_id: r.body.resource_id, environment_id: r.body.environment_id, options: r.body.options, created_at: now(), updated_at: now() });
+        this.configurations.set(id, {
+          resource_id: r.body.resource_id,
+          environment_id: r.body.environment_id,
+          options: r.body.options,
+          created_at: now(),
+          updated_at: now(),
+        });
         return ok(this.configurationView(id));
       }
       case "PATCH /resource_configurations/{configurationId}": {
@@ -294,7 +309,8 @@ export class FakeRetool {
     let users = this.users;
     if (q.email) users = users.filter((u) => u.email.toLowerCase() === q.email.toLowerCase());
     const mode = this.options.pagination ?? "spec";
-    if (mode === "all" || !q.limit) return { status: 200, payload: { success: true, data: users, total_count: users.length, next_token: null, has_more: false } };
+    if (mode === "all" || !q.limit)
+      return { status: 200, payload: { success: true, data: users, total_count: users.length, next_token: null, has_more: false } };
     const limit = Number(q.limit);
     const cursor = mode === "spec" ? q.next_token : q.next;
     const start = cursor ? Number(Buffer.from(cursor, "base64url").toString()) : 0;

@@ -73,13 +73,37 @@ describe("parseStackConfig", () => {
     ["a bad sslmode", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", sslmode: "prefer" } }, /database.sslmode: got "prefer".*"verify-full"/],
     ["a misspelled key", { [`${P}linkByEmial`]: true }, /retool-user-sync:linkByEmial: unknown key/],
     ["a misspelled nested key", { [`${P}database`]: { host: "db", name: "app", adminUser: "a", hots: "x" } }, /retool-user-sync:database.hots: unknown key/],
-    ["a table name with a quote", { [`${P}usersTable`]: { name: 'users"; drop' } }, /usersTable.name: got "users\\"; drop"; name must be a lowercase Postgres identifier/],
+    [
+      "a table name with a quote",
+      { [`${P}usersTable`]: { name: 'users"; drop' } },
+      /usersTable.name: got "users\\"; drop"; name must be a lowercase Postgres identifier/,
+    ],
     ["an uppercase role name", { [`${P}retoolRoles`]: { page: { name: "Retool" } } }, /retoolRoles.page.name: got "Retool"/],
-    ["one role for both levels of trust", { [`${P}retoolRoles`]: { page: { name: "app" }, trusted: { name: "app" } } }, /retoolRoles.trusted.name: got "app"; the page and trusted roles must be two roles/],
-    ["a key of an earlier release", { [`${P}retoolRole`]: { name: "retool_sync_app" } }, /retool-user-sync:retoolRole: replaced by retoolRoles.page and retoolRoles.trusted/],
-    ["a nested key of an earlier release", { [`${P}retool`]: { url: "https://a.retool.com", databaseResourceId: "x" } }, /retool-user-sync:retool.databaseResourceId: replaced by retool.resources.page.id or retool.resources.trusted.id/],
-    ["a business stack with no way to check the page", { [`${P}retool`]: {} }, /retool.url: got nothing; business checks the Continue page's claim against Retool's REST API.*or set retool.continuePageCheck: current-user/],
-    ["a page check on a plan without a choice", { [`${P}plan`]: "team", [`${P}retool`]: { continuePageCheck: "current-user" } }, /retool.continuePageCheck: got "current-user"; only the business plan chooses/],
+    [
+      "one role for both levels of trust",
+      { [`${P}retoolRoles`]: { page: { name: "app" }, trusted: { name: "app" } } },
+      /retoolRoles.trusted.name: got "app"; the page and trusted roles must be two roles/,
+    ],
+    [
+      "a key of an earlier release",
+      { [`${P}retoolRole`]: { name: "retool_sync_app" } },
+      /retool-user-sync:retoolRole: replaced by retoolRoles.page and retoolRoles.trusted/,
+    ],
+    [
+      "a nested key of an earlier release",
+      { [`${P}retool`]: { url: "https://a.retool.com", databaseResourceId: "x" } },
+      /retool-user-sync:retool.databaseResourceId: replaced by retool.resources.page.id or retool.resources.trusted.id/,
+    ],
+    [
+      "a business stack with no way to check the page",
+      { [`${P}retool`]: {} },
+      /retool.url: got nothing; business checks the Continue page's claim against Retool's REST API.*or set retool.continuePageCheck: current-user/,
+    ],
+    [
+      "a page check on a plan without a choice",
+      { [`${P}plan`]: "team", [`${P}retool`]: { continuePageCheck: "current-user" } },
+      /retool.continuePageCheck: got "current-user"; only the business plan chooses/,
+    ],
     ["a lookalike-friendly email setting misspelt", { [`${P}emailCharacters`]: "utf8" }, /emailCharacters: got "utf8".*"ascii"\|"unicode"/],
     ["the reserved schema", { [`${P}usersTable`]: { schema: "retool_sync" } }, /usersTable.schema: got "retool_sync"; schema retool_sync is reserved/],
     ["an unknown table mode", { [`${P}usersTable`]: { mode: "replace" } }, /usersTable.mode: got "replace"/],
@@ -104,7 +128,9 @@ describe("parseStackConfig", () => {
       "retool-user-sync:retoolUsersReadToken: missing; set it with `pulumi config set --secret retoolUsersReadToken <value> --stack dev`",
     ]);
     const unused = { ...good, [`${P}retool`]: { url: "https://acme.retool.com", continuePageCheck: "current-user" }, [`${P}retoolUsersReadToken`]: "[secret]" };
-    expect(problems(unused, [...secretKeys, `${P}retoolUsersReadToken`]).join("\n")).toMatch(/retoolUsersReadToken: is set, but no workflow of this stack reads Retool's API/);
+    expect(problems(unused, [...secretKeys, `${P}retoolUsersReadToken`]).join("\n")).toMatch(
+      /retoolUsersReadToken: is set, but no workflow of this stack reads Retool's API/,
+    );
   });
 
   it("refuses a password given in clear, without echoing it", () => {

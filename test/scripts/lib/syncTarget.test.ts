@@ -79,7 +79,8 @@ describe("parseDatabaseUrl", () => {
   };
 
   it("keeps every libpq sslmode as given and defaults to require", () => {
-    for (const mode of ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]) expect(parse(`postgres://u:p@h/d?sslmode=${mode}`).sslmode).toBe(mode);
+    for (const mode of ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
+      expect(parse(`postgres://u:p@h/d?sslmode=${mode}`).sslmode).toBe(mode);
     expect(parse("postgresql://u:p@h/d").sslmode).toBe("require");
   });
 

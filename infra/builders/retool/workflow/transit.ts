@@ -13,8 +13,7 @@ export class Tagged {
 
 export const record = (name: string, fields: Record<string, unknown>) => new Tagged("iR", { n: name, v: fields });
 /** Immutable Map / OrderedMap: a flat [key, value, ...] array, in the order given. */
-export const immutableMap = (entries: Record<string, unknown>, ordered = false) =>
-  new Tagged(ordered ? "iOM" : "iM", Object.entries(entries).flat());
+export const immutableMap = (entries: Record<string, unknown>, ordered = false) => new Tagged(ordered ? "iOM" : "iM", Object.entries(entries).flat());
 export const immutableList = (items: unknown[]) => new Tagged("iL", items);
 
 /** Plain objects become Transit maps; Dates become ~m timestamps; Tagged values keep their tag. */
@@ -29,10 +28,7 @@ function toTransit(value: unknown): unknown {
 
 export function encodeTransit(tree: unknown): string {
   const writer = transit.writer("json", {
-    handlers: transit.map([
-      Tagged,
-      transit.makeWriteHandler({ tag: (v: Tagged) => v.tag, rep: (v: Tagged) => v.rep, stringRep: () => null }),
-    ]),
+    handlers: transit.map([Tagged, transit.makeWriteHandler({ tag: (v: Tagged) => v.tag, rep: (v: Tagged) => v.rep, stringRep: () => null })]),
   });
   return writer.write(toTransit(tree));
 }
@@ -44,7 +40,10 @@ export function decodeTransit(text: string): unknown {
     handlers: { iR: tagged("iR"), iM: tagged("iM"), iOM: tagged("iOM"), iL: tagged("iL") } as never,
     mapBuilder: {
       init: () => ({}),
-      add: (m: Record<string, unknown>, k: unknown, v: unknown) => ((m[String(k)] = v), m),
+      add: (m: Record<string, unknown>, k: unknown, v: unknown) => {
+        m[String(k)] = v;
+        return m;
+      },
       finalize: (m: Record<string, unknown>) => m,
     },
   } as never);

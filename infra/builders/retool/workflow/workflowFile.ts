@@ -6,7 +6,7 @@
 // deterministic (ids hashed from names, a fixed timestamp) so that a rendered file only changes
 // when its config does.
 import { v5 as uuidv5 } from "uuid";
-import { TemplateKind, queryTemplate } from "./pluginTemplates";
+import { queryTemplate, type TemplateKind } from "./pluginTemplates";
 import { encodeTransit, immutableList, immutableMap, record } from "./transit";
 
 /** How a block names its resource: Retool wants the UUID; the name is for people. */
@@ -183,7 +183,12 @@ function appTemplate(plugins: Record<string, unknown>, version: string) {
     mobileAppSettings: {},
     mobileOfflineAssets: [],
     multiScreenMobileApp: false,
-    notificationsSettings: { globalQueryShowFailureToast: true, globalQueryShowSuccessToast: false, globalQueryToastDuration: 4.5, globalToastPosition: "bottomRight" },
+    notificationsSettings: {
+      globalQueryShowFailureToast: true,
+      globalQueryShowSuccessToast: false,
+      globalQueryToastDuration: 4.5,
+      globalToastPosition: "bottomRight",
+    },
     pageCodeFolders: {},
     pageLoadValueOverrides: immutableList([]),
     persistUrlParams: false,
@@ -214,15 +219,17 @@ export function buildWorkflowFile(spec: WorkflowSpec): WorkflowFile {
   for (const block of spec.blocks) {
     if (uuids.has(block.pluginId)) throw new Error(`workflow ${spec.name}: two blocks are named ${block.pluginId}`);
     const parent = "parent" in block ? block.parent : undefined;
-    if (parent !== undefined && !uuids.has(parent)) throw new Error(`workflow ${spec.name}: ${block.pluginId} runs after ${parent}, which is not an earlier block`);
+    if (parent !== undefined && !uuids.has(parent))
+      throw new Error(`workflow ${spec.name}: ${block.pluginId} runs after ${parent}, which is not an earlier block`);
     const shape = shapeOf(block);
     const uuid = stableUuid(spec.name, block.pluginId);
     uuids.set(block.pluginId, uuid);
-    column.set(block.pluginId, parent === undefined ? 0 : column.get(parent)! + 1);
+    const depth = parent === undefined ? 0 : (column.get(parent) ?? 0) + 1;
+    column.set(block.pluginId, depth);
     // Keys in the order Retool 3.360.0's exports write them.
     blockData.push({
       top: ORIGIN,
-      left: ORIGIN + STEP * column.get(block.pluginId)!,
+      left: ORIGIN + STEP * depth,
       uuid,
       ...(shape.options ? { options: shape.options } : {}),
       pluginId: block.pluginId,

@@ -4,30 +4,74 @@
 import JSZip from "jszip";
 import * as transit from "transit-js";
 import { describe, expect, it } from "vitest";
-import { Artifact, retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";
-import { PLANS, Plan, StackSettings } from "../../../../infra/config/schema";
+import { type Artifact, retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
+import { PLANS, type Plan, type StackSettings } from "../../../../infra/config/schema";
 import { edges, readWorkflow } from "../../../support/retoolWorkflow";
-import { DeepPartial, settingsFor } from "../../../support/settings";
+import { type DeepPartial, settingsFor } from "../../../support/settings";
 
 // The 21 keys of an exported workflow, in the order Retool 3.360.0 writes them.
 const EXPORT_KEYS = [
-  "name", "description", "readme", "iconName", "iconColor", "organizationId", "createdBy", "isEnabled", "crontab", "timezone",
-  "blockData", "templateData", "triggerWebhooks", "customLibraries", "setupScripts", "protected", "private",
-  "hasProtectedTriggers", "protectedTriggers", "subflows", "type",
+  "name",
+  "description",
+  "readme",
+  "iconName",
+  "iconColor",
+  "organizationId",
+  "createdBy",
+  "isEnabled",
+  "crontab",
+  "timezone",
+  "blockData",
+  "templateData",
+  "triggerWebhooks",
+  "customLibraries",
+  "setupScripts",
+  "protected",
+  "private",
+  "hasProtectedTriggers",
+  "protectedTriggers",
+  "subflows",
+  "type",
 ];
 // The pluginTemplate record's fields, in the order every plugin of those exports has them.
 const PLUGIN_TEMPLATE_FIELDS = [
-  "id", "uuid", "_comment", "type", "subtype", "namespace", "resourceName", "resourceDisplayName", "template", "style",
-  "position2", "mobilePosition2", "mobileAppPosition", "tabIndex", "container", "createdAt", "updatedAt", "folder",
-  "presetName", "screen", "boxId", "subBoxIds",
+  "id",
+  "uuid",
+  "_comment",
+  "type",
+  "subtype",
+  "namespace",
+  "resourceName",
+  "resourceDisplayName",
+  "template",
+  "style",
+  "position2",
+  "mobilePosition2",
+  "mobileAppPosition",
+  "tabIndex",
+  "container",
+  "createdAt",
+  "updatedAt",
+  "folder",
+  "presetName",
+  "screen",
+  "boxId",
+  "subBoxIds",
 ];
 // How many keys each block type's template has in those exports.
 const TEMPLATE_KEY_COUNTS: Record<string, number> = { webhook: 68, code: 69, webhookReturn: 69, SqlQueryUnified: 87, RESTQuery: 79 };
 // The one trigger webhook every export has, scheduled workflows included.
-const START_TRIGGER = { name: "startTrigger", uuid: "startTrigger", headers: "{}", inputSchema: { properties: [] }, useHeaderApiKey: false, examplePathParams: "" };
+const START_TRIGGER = {
+  name: "startTrigger",
+  uuid: "startTrigger",
+  headers: "{}",
+  inputSchema: { properties: [] },
+  useHeaderApiKey: false,
+  examplePathParams: "",
+};
 
 const RETOOL_URL = "https://acme.retool.com";
 
@@ -65,7 +109,14 @@ describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, re
 
   it.each(files)("%s starts as Retool's exports do: a webhook block whose plugin is a JavascriptQuery", (_p, content) => {
     const { blocks, plugins } = readWorkflow(content);
-    expect(blocks[0]).toMatchObject({ pluginId: "startTrigger", blockType: "webhook", editorType: "JavascriptQuery", resourceName: "webhook", options: {}, incomingOnSuccessEdges: [] });
+    expect(blocks[0]).toMatchObject({
+      pluginId: "startTrigger",
+      blockType: "webhook",
+      editorType: "JavascriptQuery",
+      resourceName: "webhook",
+      options: {},
+      incomingOnSuccessEdges: [],
+    });
     expect(plugins.startTrigger.v).toMatchObject({ resourceName: "JavascriptQuery", subtype: "JavascriptQuery" });
     expect(blocks.slice(1).every((b) => b.blockType !== "webhook" && b.blockType !== "schedule")).toBe(true);
   });
@@ -103,7 +154,8 @@ describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, re
     expect(sqlBlocks).toHaveLength(1);
     const sql = template(sqlBlocks[0].pluginId).query as string;
     // A browser's claim goes to the page role's entry point; Retool's own word to the trusted one.
-    const entry = p === "workflow-schedule-reconcile.json" ? ENTRY_POINTS.reconcile : plan === "free" || plan === "team" ? ENTRY_POINTS.page : ENTRY_POINTS.retoolUser;
+    const entry =
+      p === "workflow-schedule-reconcile.json" ? ENTRY_POINTS.reconcile : plan === "free" || plan === "team" ? ENTRY_POINTS.page : ENTRY_POINTS.retoolUser;
     const call = new RegExp(`^SELECT (\\*|outcome, count\\(\\*\\) AS users) FROM ${entry.name.replace(".", "\\.")}\\((.*)\\)( GROUP BY outcome)?$`).exec(sql);
     expect(call, sql).not.toBeNull();
     const args = call![2].split(/,\s*(?![^{]*\}\})/);
@@ -116,8 +168,18 @@ describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, re
 describe("the workflows' block graphs", () => {
   it.each([
     ["free", {}, "workflow-continue-page.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
-    ["business", {}, "workflow-continue-page.json", ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"]],
-    ["enterprise", {}, "workflow-retool-event-user-created.json", ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"]],
+    [
+      "business",
+      {},
+      "workflow-continue-page.json",
+      ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"],
+    ],
+    [
+      "enterprise",
+      {},
+      "workflow-retool-event-user-created.json",
+      ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"],
+    ],
     ["enterprise", {}, "workflow-retool-event-login-attempted.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
     ["enterprise", { reconcileSchedule: "0 * * * *" }, "workflow-schedule-reconcile.json", ["startTrigger -> listUsers", "listUsers -> reconcileUsers"]],
   ] as const)("%s %j: %s", (plan, retool, file, graph) => {
@@ -129,9 +191,13 @@ describe("the scheduled reconcile workflow", () => {
   it("says in its own description where to add the schedule, since the import carries none", () => {
     const { byPath } = render("enterprise", [], { reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" });
     const { file, template } = readWorkflow(byPath["workflow-schedule-reconcile.json"].content);
-    expect(file.description).toContain('open the Triggers tab in the left panel (or click the startTrigger block), add a Schedule trigger in Cron mode with "30 2 * * *" and timezone Europe/Berlin, then deploy');
+    expect(file.description).toContain(
+      'open the Triggers tab in the left panel (or click the startTrigger block), add a Schedule trigger in Cron mode with "30 2 * * *" and timezone Europe/Berlin, then deploy',
+    );
     expect(file.timezone).toBe("Europe/Berlin");
-    expect(template("reconcileUsers").query).toBe("SELECT outcome, count(*) AS users FROM retool_sync.reconcile_users({{ JSON.stringify(listUsers.data.data) }}::jsonb) GROUP BY outcome");
+    expect(template("reconcileUsers").query).toBe(
+      "SELECT outcome, count(*) AS users FROM retool_sync.reconcile_users({{ JSON.stringify(listUsers.data.data) }}::jsonb) GROUP BY outcome",
+    );
   });
 });
 
@@ -168,7 +234,9 @@ describe("the Continue page ZIP", () => {
   it("runs the workflow with current_user's fields from a .json params file, then opens the home app", async () => {
     const { files } = await unzipped("team", { homeAppUrl: "/apps/home" });
     expect(files["functions.rsx"]).toContain(`workflowId="${WORKFLOW_ID_PLACEHOLDER}" workflowParams={include("./lib/syncUserParams.json", "string")}`);
-    expect(files["lib/syncUserParams.json"]).toBe("{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}");
+    expect(files["lib/syncUserParams.json"]).toBe(
+      "{{ { retoolUserId: current_user.sid, email: current_user.email, firstName: current_user.firstName, lastName: current_user.lastName } }}",
+    );
     expect(files["lib/openHomeApp.js"]).toBe('utils.openUrl("/apps/home", { newTab: false });\n');
     expect(JSON.parse(files["metadata.json"])).toMatchObject({ toolscriptVersion: "1.0.0", appTemplate: { version: "3.360.0" } });
     // Every component the page shows has a position (an import rule of Toolscript apps).
@@ -186,7 +254,9 @@ describe("the Continue page ZIP", () => {
     expect(files["lib/syncUser.sql"]).toBe(
       "SELECT * FROM retool_sync.sync_page_user({{ current_user.sid }}, {{ current_user.email }}, {{ current_user.firstName }}, {{ current_user.lastName }})\n",
     );
-    expect(files["functions.rsx"]).toContain(`<SqlQueryUnified id="syncUser" query={include("./lib/syncUser.sql", "string")} resourceDisplayName="retool-user-sync-page" resourceName="${id}"`);
+    expect(files["functions.rsx"]).toContain(
+      `<SqlQueryUnified id="syncUser" query={include("./lib/syncUser.sql", "string")} resourceDisplayName="retool-user-sync-page" resourceName="${id}"`,
+    );
     expect(files["functions.rsx"]).not.toContain("WorkflowRun");
   });
 });
@@ -196,8 +266,22 @@ describe("each plan's files", () => {
     ["free", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
     ["team", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
     ["business", {}, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-continue-page.json", "continue-page.zip"]],
-    ["enterprise", {}, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"]],
-    ["enterprise", { reconcileSchedule: "0 * * * *" }, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json", "workflow-schedule-reconcile.json"]],
+    [
+      "enterprise",
+      {},
+      ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"],
+    ],
+    [
+      "enterprise",
+      { reconcileSchedule: "0 * * * *" },
+      [
+        "retool-resource-trusted.json",
+        "retool-resource-api.json",
+        "workflow-retool-event-user-created.json",
+        "workflow-retool-event-login-attempted.json",
+        "workflow-schedule-reconcile.json",
+      ],
+    ],
   ] as const)("%s %j: %j", (plan, retool, expected) => {
     const { artifacts, layout } = render(plan, [], retool);
     expect(artifacts.map((a) => a.path)).toEqual(expected);

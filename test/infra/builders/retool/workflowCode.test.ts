@@ -1,11 +1,11 @@
 // The security-critical JavaScript inside the rendered workflows, executed the way a Retool code
 // block runs it (node:vm, the earlier blocks' results in scope), taken from the rendered files.
 import { describe, expect, it } from "vitest";
-import { retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
-import { settingsFor } from "../../../support/settings";
+import { retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { readWorkflow } from "../../../support/retoolWorkflow";
-import { BlockResults, evalTemplate, runCodeBlock } from "../../../support/workflowCode";
+import { settingsFor } from "../../../support/settings";
+import { type BlockResults, evalTemplate, runCodeBlock } from "../../../support/workflowCode";
 
 function renderedWorkflow(plan: "business" | "enterprise", file: string) {
   const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com" } });

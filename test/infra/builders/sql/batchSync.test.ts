@@ -5,12 +5,12 @@
 import type { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { EMAIL_LOCK_BUCKETS } from "../../../../infra/builders/sql/syncRules";
-import { withTransaction } from "../../../../infra/providers/pgConnection";
 import { usersTableColumns } from "../../../../infra/builders/sql/usersTableColumns";
+import { withTransaction } from "../../../../infra/providers/pgConnection";
+import { retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 import { syncBatch } from "../../../../scripts/lib/userBatches";
 import { connect } from "../../../support/database";
-import { Provisioned, provision, syncOutcome } from "../../../support/provisioned";
-import { retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
+import { type Provisioned, provision, syncOutcome } from "../../../support/provisioned";
 
 /** A record as Retool's list holds it, or with a field Retool should never send ("yes" for active). */
 interface PageUser {
@@ -99,7 +99,8 @@ function beforeCommit<T>(db: Client, page: PageUser[], look: () => Promise<T>, p
 
 /** Errors name the row's generated key, which differs between two databases by nature. */
 const withoutKeys = (r: Outcome): Outcome => ({ ...r, error: r.error?.replace(/\brow [0-9a-f-]+/g, "row #") ?? null });
-const sorted = (rows: Outcome[]) => rows.map(withoutKeys).sort((a, b) => (a.retool_user_id + a.outcome + a.error).localeCompare(b.retool_user_id + b.outcome + b.error));
+const sorted = (rows: Outcome[]) =>
+  rows.map(withoutKeys).sort((a, b) => (a.retool_user_id + a.outcome + a.error).localeCompare(b.retool_user_id + b.outcome + b.error));
 
 /** What the table holds, without generated keys and timestamps (besides whether last seen is set). */
 async function content(p: Provisioned): Promise<string[]> {
@@ -144,7 +145,7 @@ describe("sync_users gives what sync_user gives, one user at a time", () => {
     const pages = awkwardPages();
     const got = await batched(batch.admin, pages);
     const want = await oneByOne(reference.admin, pages);
-    got.forEach((page, i) => expect(sorted(page), `page ${i}`).toEqual(sorted(want[i])));
+    for (const [i, page] of got.entries()) expect(sorted(page), `page ${i}`).toEqual(sorted(want[i]));
     expect(await content(batch)).toEqual(await content(reference));
     // The branches were really taken: created, linked, updated, deactivated, unchanged and failed.
     const outcomes = new Set(want.flat().map((r) => r.outcome));
@@ -159,9 +160,12 @@ describe("sync_users gives what sync_user gives, one user at a time", () => {
     const pages = [...awkwardPages(), [...range(100, 110), user(111, { email: "ann@blocked.example" })], [user(112, { email: "twin@example.com" }), user(113)]];
     const got = await batched(batch.admin, pages);
     const want = await oneByOne(reference.admin, pages);
-    got.forEach((page, i) => expect(sorted(page), `page ${i}`).toEqual(sorted(want[i])));
+    for (const [i, page] of got.entries()) expect(sorted(page), `page ${i}`).toEqual(sorted(want[i]));
     expect(await content(batch)).toEqual(await content(reference));
-    const failures = want.flat().filter((r) => r.outcome === "failed").map((r) => r.error);
+    const failures = want
+      .flat()
+      .filter((r) => r.outcome === "failed")
+      .map((r) => r.error);
     expect(failures).toEqual(expect.arrayContaining([expect.stringMatching(/blocked.example are not allowed/), expect.stringMatching(/refusing to guess/)]));
   });
 });

@@ -4,17 +4,17 @@ import fc from "fast-check";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  canonicalEmail,
   EMAIL_CHARSETS,
   EMAIL_MAX_LENGTH,
-  EmailCharset,
-  canonicalEmail,
+  type EmailCharset,
   emailPattern,
   emailRulesJs,
   isValidEmail,
   storedEmail,
   storedEmailSql,
 } from "../../../../infra/builders/sql/emailForm";
-import { Provisioned, pgError, provision, syncPageUser, syncUser, tableDump } from "../../../support/provisioned";
+import { type Provisioned, pgError, provision, syncPageUser, syncUser, tableDump } from "../../../support/provisioned";
 import { runCodeBlock } from "../../../support/workflowCode";
 
 /** Addresses that display as bob@corp.com, and what each must become (null: refused). */
@@ -72,7 +72,9 @@ describe.each(EMAIL_CHARSETS)("emails with emailCharacters: %s", (charset) => {
       expect(sqlKey).toBe(expected);
     }
     // The workflow's copy of the rules, run as a code block, says the same.
-    const inWorkflow = runCodeBlock(`${emailRulesJs(charset)}\nreturn [isValidEmail(startTrigger.data), canonicalEmail(startTrigger.data)];`, { startTrigger: c.address });
+    const inWorkflow = runCodeBlock(`${emailRulesJs(charset)}\nreturn [isValidEmail(startTrigger.data), canonicalEmail(startTrigger.data)];`, {
+      startTrigger: c.address,
+    });
     expect(inWorkflow).toEqual([expected !== null, canonicalEmail(c.address)]);
   });
 
@@ -110,10 +112,12 @@ describe.each(EMAIL_CHARSETS)("emails with emailCharacters: %s", (charset) => {
   it("for any string, JavaScript's canonical form and validity are the database's", async () => {
     // Fixed seed: Postgres and Node may ship different Unicode versions, so a random draw could
     // one day land on a newly assigned character; the same draws every run keep the suite stable.
-    const strings = fc.sample(
-      fc.oneof(fc.string({ unit: "binary", maxLength: 24 }), fc.emailAddress(), fc.constantFrom(...LOOKALIKES.map((l) => l.address))),
-      { numRuns: 2000, seed: 20261129 },
-    ).filter((s) => !s.includes("\u0000") && s.isWellFormed());
+    const strings = fc
+      .sample(fc.oneof(fc.string({ unit: "binary", maxLength: 24 }), fc.emailAddress(), fc.constantFrom(...LOOKALIKES.map((l) => l.address))), {
+        numRuns: 2000,
+        seed: 20261129,
+      })
+      .filter((s) => !s.includes("\u0000") && s.isWellFormed());
     expect(await sqlCanonical(db.admin, strings)).toEqual(strings.map(canonicalEmail));
     expect(await sqlValid(db.admin, strings, charset)).toEqual(strings.map((s) => isValidEmail(s, charset)));
     expect(strings.map(storedEmail).every((s) => s === s.normalize("NFC"))).toBe(true);

@@ -4,13 +4,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYNCED_USER_FIELDS } from "../../../../infra/builders/sql/syncApi";
 import { withChecksums } from "../../../../infra/builders/sql/migration";
 import { allMigrations } from "../../../../infra/builders/sql/migrations";
 import { grantedRoles } from "../../../../infra/builders/sql/retoolRoleGrants";
+import { SYNCED_USER_FIELDS } from "../../../../infra/builders/sql/syncApi";
 import { applyMigrations } from "../../../../infra/providers/migrationRunner";
 import { connect } from "../../../support/database";
-import { Provisioned, pgError, provision, syncPageUser, syncRetoolUser, syncUser, tableDump } from "../../../support/provisioned";
+import { type Provisioned, pgError, provision, syncPageUser, syncRetoolUser, syncUser, tableDump } from "../../../support/provisioned";
 import { settingsFor } from "../../../support/settings";
 
 const RETOOL = { url: "https://acme.retool.com" };
@@ -118,7 +118,9 @@ describe("as the trusted role", () => {
     const row = await syncRetoolUser(trusted, { ...VICTIM, email: "victim.new@corp.com", active: false });
     expect(Object.keys(row)).toEqual(SYNCED_USER_FIELDS.map(([f]) => f));
     expect(row).toMatchObject({ email: "victim.new@corp.com", active: false });
-    const outcomes = await trusted.query(`SELECT outcome FROM retool_sync.reconcile_users('[{"id":"user_victim1","email":"victim.new@corp.com","active":true}]')`);
+    const outcomes = await trusted.query(
+      `SELECT outcome FROM retool_sync.reconcile_users('[{"id":"user_victim1","email":"victim.new@corp.com","active":true}]')`,
+    );
     expect(outcomes.rows).toEqual([{ outcome: "updated" }]);
   });
 
@@ -194,7 +196,15 @@ describe("the Retool roles' own limits", () => {
         [[db.settings.retoolRoles.page.name, db.settings.retoolRoles.trusted.name]],
       );
       for (const row of r.rows) {
-        expect(row).toMatchObject({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true, rolconnlimit: 7 });
+        expect(row).toMatchObject({
+          rolsuper: false,
+          rolcreatedb: false,
+          rolcreaterole: false,
+          rolreplication: false,
+          rolbypassrls: false,
+          rolcanlogin: true,
+          rolconnlimit: 7,
+        });
         expect(row.rolconfig).toEqual(expect.arrayContaining(["statement_timeout=2000", "idle_in_transaction_session_timeout=2000"]));
       }
       const page = await connect(db.roleConn.page);
@@ -213,7 +223,9 @@ describe("the Retool roles' own limits", () => {
     const page = await connect(db.roleConn.page);
     try {
       await syncPageUser(page, { id: "user_r1", email: "r1@corp.com" });
-      expect((await page.query("SELECT retool_user_id, contact_email FROM crm.customers")).rows).toEqual([{ retool_user_id: "user_r1", contact_email: "r1@corp.com" }]);
+      expect((await page.query("SELECT retool_user_id, contact_email FROM crm.customers")).rows).toEqual([
+        { retool_user_id: "user_r1", contact_email: "r1@corp.com" },
+      ]);
       for (const col of ["password_hash", "ssn", "is_admin", "billing_id", "*"]) {
         expect((await pgError(() => page.query(`SELECT ${col} FROM crm.customers`))).code).toBe("42501");
       }
@@ -278,7 +290,10 @@ describe("the README's revocations for a database the team owns", () => {
     const db = await provision({ ...BOTH_ROLES, retoolRoles: { page: { name: "retool_revoked_page" }, trusted: { name: "retool_revoked_trusted" } } });
     const page = { ...db.roleConn.page };
     try {
-      const sql = block.replace(/\bapp\b/g, db.conn.database).replace(/retool_sync_page/g, "retool_revoked_page").replace(/retool_sync_trusted/g, "retool_revoked_trusted");
+      const sql = block
+        .replace(/\bapp\b/g, db.conn.database)
+        .replace(/retool_sync_page/g, "retool_revoked_page")
+        .replace(/retool_sync_trusted/g, "retool_revoked_trusted");
       // Other databases stay as the cluster's other tests need them: only this database's and public's grants change.
       await db.admin.query(sql.replace(/^REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC;.*$/m, ""));
       const role = await connect(page);

@@ -1,9 +1,9 @@
 // The sync function's rules, each checked on a real Postgres with the SQL the program applies.
-import { Client, Pool } from "pg";
+import { type Client, Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_TYPE } from "../../../../infra/builders/sql/syncApi";
 import { pgClientConfig } from "../../../../infra/providers/pgConnection";
-import { CORE_FUNCTION, CORE_SIGNATURE, SYNCED_USER_TYPE, SYNC_FUNCTION, SYNC_SIGNATURE } from "../../../../infra/builders/sql/syncApi";
-import { Provisioned, SyncArgs, pgError, provision, syncOutcome, syncUser, tableDump } from "../../../support/provisioned";
+import { type Provisioned, pgError, provision, type SyncArgs, syncOutcome, syncUser, tableDump } from "../../../support/provisioned";
 
 const USERS = '"public"."users"';
 const id = (n: number | string) => `user_${String(n).padStart(4, "0")}abc`;
@@ -140,9 +140,7 @@ describe("sync_user on a created table", () => {
     const pool = new Pool({ ...pgClientConfig(db.conn), max: 25 });
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 50 }, () =>
-          pool.query("SELECT * FROM retool_sync.sync_user($1, $2, NULL, NULL, 'event')", [id(300), "linker@example.com"]),
-        ),
+        Array.from({ length: 50 }, () => pool.query("SELECT * FROM retool_sync.sync_user($1, $2, NULL, NULL, 'event')", [id(300), "linker@example.com"])),
       );
       expect(results.filter((r) => r.status === "rejected")).toEqual([]);
       const rows = await db.admin.query(`SELECT id FROM ${USERS} WHERE lower(email) = 'linker@example.com' OR retool_user_id = $1`, [id(300)]);
@@ -169,7 +167,9 @@ describe("upgrading from a release whose sync functions returned the table's who
       expect(await result(CORE_SIGNATURE)).not.toMatch(/password_hash/);
       const row = await syncUser(db.admin, { id: id(1), email: "up@example.com", first: "Up", source: "backfill" });
       expect(Object.keys(row).sort()).toEqual(["active", "created_at", "email", "first_name", "last_name", "last_seen_at", "retool_user_id", "updated_at"]);
-      const overloads = await db.admin.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'sync_user' AND pronamespace = 'retool_sync'::regnamespace");
+      const overloads = await db.admin.query(
+        "SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'sync_user' AND pronamespace = 'retool_sync'::regnamespace",
+      );
       expect(overloads.rows[0].n).toBe(1);
     } finally {
       await db.admin.end();

@@ -1,11 +1,11 @@
 // The Retool client against a server that does not play fair: each bound ends the call within it,
 // with a clear error, and no message carries the token.
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
-import { until } from "../../../support/until";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { RetoolApiError } from "../../../../infra/providers/retool/retoolApiError";
-import { RetoolClient, RetoolClientOptions, RetoolStopped } from "../../../../infra/providers/retool/retoolClient";
+import { RetoolClient, type RetoolClientOptions, RetoolStopped } from "../../../../infra/providers/retool/retoolClient";
+import { until } from "../../../support/until";
 
 const TOKEN = "rtk_hostile_test_token_value";
 const servers: http.Server[] = [];
@@ -28,7 +28,8 @@ afterEach(async () => {
   }
 });
 
-const client = (url: string, o: Partial<RetoolClientOptions> = {}) => new RetoolClient({ url, token: TOKEN, rateLimitPerMinute: 0, retries: 1, retryBaseMs: 1, ...o });
+const client = (url: string, o: Partial<RetoolClientOptions> = {}) =>
+  new RetoolClient({ url, token: TOKEN, rateLimitPerMinute: 0, retries: 1, retryBaseMs: 1, ...o });
 
 /** Runs the call, expecting it to fail; returns the error and how long it took. */
 async function failing(call: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
@@ -127,7 +128,9 @@ describe("RetoolClient against a hostile server", () => {
       res.end();
     });
     const { error } = await failing(() => pages(client(url)));
-    expect(error.message).toMatch(/failed with 302: Retool answered with a redirect to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/users, which this client never follows/);
+    expect(error.message).toMatch(
+      /failed with 302: Retool answered with a redirect to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/users, which this client never follows/,
+    );
     expect(elsewhere.hits()).toBe(0);
   });
 

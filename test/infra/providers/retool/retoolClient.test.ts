@@ -1,8 +1,8 @@
 // The Retool API client against a local server that checks requests against Retool's spec.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RetoolApiError } from "../../../../infra/providers/retool/retoolApiError";
-import { RetoolClient, RetoolClientOptions } from "../../../../infra/providers/retool/retoolClient";
-import { FakeRetool, FakeRetoolOptions, retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
+import { RetoolClient, type RetoolClientOptions } from "../../../../infra/providers/retool/retoolClient";
+import { FakeRetool, type FakeRetoolOptions, retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 
 const TOKEN = "rtk_secret-token-value";
 let fake: FakeRetool;
@@ -36,7 +36,9 @@ describe("RetoolClient errors", () => {
   it("401 says the token was refused and how to replace it", async () => {
     const e = await failure(new RetoolClient({ url: fake.url, token: "wrong", rateLimitPerMinute: 0, tokenHint: "set RETOOL_API_TOKEN" }).listEnvironments());
     expect(e.status).toBe(401);
-    expect(e.message).toMatch(/GET \/api\/v2\/environments failed with 401: Authentication failure\. The API token was refused.*Settings > API, then set RETOOL_API_TOKEN/);
+    expect(e.message).toMatch(
+      /GET \/api\/v2\/environments failed with 401: Authentication failure\. The API token was refused.*Settings > API, then set RETOOL_API_TOKEN/,
+    );
   });
 
   it("403 names the missing scope from Retool's message", async () => {

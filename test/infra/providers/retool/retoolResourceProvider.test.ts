@@ -1,7 +1,11 @@
 // The Retool resource provider's create/diff/update/read/delete, called directly against the fake.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
-import { RetoolResourceInputs, RetoolResourceOutputs, retoolResourceProvider as provider } from "../../../../infra/providers/retool/retoolResourceProvider";
+import {
+  retoolResourceProvider as provider,
+  type RetoolResourceInputs,
+  type RetoolResourceOutputs,
+} from "../../../../infra/providers/retool/retoolResourceProvider";
 import { FakeRetool } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 import { runSerializedProvider } from "../../../support/serializedProvider";
 import { settingsFor } from "../../../support/settings";
@@ -12,7 +16,15 @@ let fake: FakeRetool;
 
 function inputs(overrides: Partial<RetoolResourceInputs> = {}): RetoolResourceInputs {
   const settings = settingsFor("app", { plan: "business", retool: { url: fake.url } });
-  return { url: fake.url, apiToken: TOKEN, rateLimitPerMinute: 0, spec: resourceSpec(settings, "trusted"), secret: PASSWORD, environments: ["production", "staging"], ...overrides };
+  return {
+    url: fake.url,
+    apiToken: TOKEN,
+    rateLimitPerMinute: 0,
+    spec: resourceSpec(settings, "trusted"),
+    secret: PASSWORD,
+    environments: ["production", "staging"],
+    ...overrides,
+  };
 }
 
 async function create(i = inputs()): Promise<RetoolResourceOutputs> {
@@ -51,9 +63,9 @@ describe("retoolResourceProvider", () => {
     const outs = await create();
     const before = fake.requests.length;
     expect((await provider.diff!(outs.resourceId, outs, inputs())).changes).toBe(false);
-    expect((await provider.diff!(outs.resourceId, outs, inputs({ secret: "rotated" })))).toMatchObject({ changes: true, replaces: [] });
-    expect((await provider.diff!(outs.resourceId, outs, inputs({ environments: ["production"] })))).toMatchObject({ changes: true, replaces: [] });
-    expect((await provider.diff!(outs.resourceId, outs, inputs({ apiToken: "rtk_rotated" })))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!(outs.resourceId, outs, inputs({ secret: "rotated" }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!(outs.resourceId, outs, inputs({ environments: ["production"] }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!(outs.resourceId, outs, inputs({ apiToken: "rtk_rotated" }))).toMatchObject({ changes: true, replaces: [] });
     const moved = await provider.diff!(outs.resourceId, outs, inputs({ url: "https://other.retool.com" }));
     expect(moved).toEqual({ changes: true, replaces: ["url"], deleteBeforeReplace: true });
     const settings = settingsFor("app", { plan: "enterprise", retool: { url: fake.url } });
@@ -95,7 +107,11 @@ describe("retoolResourceProvider", () => {
     let mark = fake.requests.length;
     const renamed = inputs({ spec: { ...outs.spec, display_name: "sync-db" } });
     const r1 = (await provider.update!(outs.resourceId, outs, renamed)).outs as RetoolResourceOutputs;
-    const writes = () => fake.requests.slice(mark).filter((r) => r.method !== "GET").map((r) => r.operation);
+    const writes = () =>
+      fake.requests
+        .slice(mark)
+        .filter((r) => r.method !== "GET")
+        .map((r) => r.operation);
     expect(writes()).toEqual(["PATCH /resources/{resourceId}"]);
     expect(fake.resources.get(outs.resourceId).display_name).toBe("sync-db");
 
@@ -143,7 +159,9 @@ describe("retoolResourceProvider", () => {
     const e = await provider.create!(inputs()).catch((err) => err);
     const [left] = [...fake.resources.keys()];
     expect(e.message).toMatch(/^Retool API POST \/api\/v2\/resource_configurations failed with 422: bad options/);
-    expect(e.message).toContain(`Removing the half-made Retool resource ${left} ("${inputs().spec.display_name}") failed too: Retool API DELETE /api/v2/resources/${left} failed with 403: not yours`);
+    expect(e.message).toContain(
+      `Removing the half-made Retool resource ${left} ("${inputs().spec.display_name}") failed too: Retool API DELETE /api/v2/resources/${left} failed with 403: not yours`,
+    );
     expect(e.message).toContain("Delete it in Retool (Resources) before the next `pulumi up`");
   });
 
@@ -151,7 +169,10 @@ describe("retoolResourceProvider", () => {
     const settings = settingsFor("app", { plan: "enterprise", retool: { url: "https://acme.retool.com" } });
     const outs = await create(inputs({ spec: resourceSpec(settings, "api"), secret: "users-read-token", environments: ["production"] }));
     const [config] = fake.configurations.values();
-    expect(config.options).toEqual({ base_url: "https://acme.retool.com/api/v2", authentication_options: { authentication_type: "bearer", bearer_token: "users-read-token" } });
+    expect(config.options).toEqual({
+      base_url: "https://acme.retool.com/api/v2",
+      authentication_options: { authentication_type: "bearer", bearer_token: "users-read-token" },
+    });
     expect(fake.resources.get(outs.resourceId).type).toBe("restapi");
   });
 });
@@ -173,8 +194,15 @@ describe("retoolResourceProvider as Pulumi's provider host runs it", () => {
   });
 
   it("reports Retool's refusal with its whole message, and never the token", async () => {
-    const out = await runSerializedProvider("./infra/providers/retool/retoolResourceProvider", "retoolResourceProvider", inputs({ apiToken: "rtk_wrong_token_value" }), "return provider.create(inputs);");
-    expect(out).toEqual({ thrown: expect.stringMatching(/^Retool API GET \/api\/v2\/environments failed with 401: Authentication failure\. The API token was refused/) });
+    const out = await runSerializedProvider(
+      "./infra/providers/retool/retoolResourceProvider",
+      "retoolResourceProvider",
+      inputs({ apiToken: "rtk_wrong_token_value" }),
+      "return provider.create(inputs);",
+    );
+    expect(out).toEqual({
+      thrown: expect.stringMatching(/^Retool API GET \/api\/v2\/environments failed with 401: Authentication failure\. The API token was refused/),
+    });
     expect(JSON.stringify(out)).not.toContain("rtk_wrong_token_value");
   });
 });
