@@ -60,6 +60,14 @@ describe("RetoolClient errors", () => {
     expect(e.message).toContain(`missing the scope ${scope}. Add it to the token`);
   });
 
+  it("a success that carries no object is an error, not an undefined resource", async () => {
+    fake.inject((r) => r.operation === "POST /resources", { status: 200, body: { success: true, data: null } });
+    const e = await client()
+      .createResource({ type: "postgresql", display_name: "x", options: { database_options: { host: "h", port: "5432" } } })
+      .catch((err) => err);
+    expect(e.message).toBe("Retool API POST /api/v2/resources succeeded but its answer carries no data; check that retool.url points at Retool.");
+  });
+
   it.each([
     [404, /Retool has no such object/],
     [409, /conflicts with something Retool already has.*retool\.resourceName/],
