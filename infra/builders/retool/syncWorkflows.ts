@@ -108,23 +108,24 @@ function continuePageBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
       { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
     ];
   }
+  const byId = `users/${t(idGuard("startTrigger.data.retoolUserId"))}`;
+  return [start, ...syncRetoolsRecord(refs, byId, { pluginId: "verifyClaim", code: verifyClaimCode(settings) })];
+}
+
+/**
+ * After the trigger: look the user up in Retool's API, let a code block check the answer and
+ * return the one user, sync that record on the trusted resource, and answer with the row.
+ */
+function syncRetoolsRecord(refs: RetoolResourceRefs, lookupPath: string, check: { pluginId: string; code: string }): BlockSpec[] {
   return [
-    start,
-    {
-      kind: "rest",
-      pluginId: "lookupUser",
-      parent: "startTrigger",
-      resource: refTo(refs, "api"),
-      method: "GET",
-      path: `users/${t(idGuard("startTrigger.data.retoolUserId"))}`,
-    },
-    { kind: "code", pluginId: "verifyClaim", parent: "lookupUser", code: verifyClaimCode(settings) },
+    { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refTo(refs, "api"), method: "GET", path: lookupPath },
+    { kind: "code", pluginId: check.pluginId, parent: "lookupUser", code: check.code },
     {
       kind: "sql",
       pluginId: "syncUser",
-      parent: "verifyClaim",
+      parent: check.pluginId,
       resource: refTo(refs, "trusted"),
-      statement: entryPointCall("retoolUser", userArgs("verifyClaim.data", "verifyClaim.data.active")),
+      statement: entryPointCall("retoolUser", userArgs(`${check.pluginId}.data`, `${check.pluginId}.data.active`)),
     },
     { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
   ];
@@ -132,25 +133,10 @@ function continuePageBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
 
 function userCreatedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   const { refs, settings } = ctx;
+  const byEmail = `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}`;
   return [
     { kind: "webhook", pluginId: "startTrigger", exampleInput: { userEmail: "jo@example.com" } },
-    {
-      kind: "rest",
-      pluginId: "lookupUser",
-      parent: "startTrigger",
-      resource: refTo(refs, "api"),
-      method: "GET",
-      path: `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}`,
-    },
-    { kind: "code", pluginId: "pickUser", parent: "lookupUser", code: pickUserCode(settings) },
-    {
-      kind: "sql",
-      pluginId: "syncUser",
-      parent: "pickUser",
-      resource: refTo(refs, "trusted"),
-      statement: entryPointCall("retoolUser", userArgs("pickUser.data", "pickUser.data.active")),
-    },
-    { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
+    ...syncRetoolsRecord(refs, byEmail, { pluginId: "pickUser", code: pickUserCode(settings) }),
   ];
 }
 
