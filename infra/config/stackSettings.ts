@@ -3,25 +3,16 @@
 import type { z } from "zod";
 import { syncPaths } from "../builders/syncPaths";
 import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
+import { type ConfigOrigin, type SettingsSource, stackFileSource } from "./settingsSource";
 
-/** Where the settings came from, so an error can say which file to fix. */
-export interface ConfigOrigin {
-  stack: string;
-  file: string;
-}
+export type { ConfigOrigin } from "./settingsSource";
 
 export class ConfigError extends Error {
   constructor(
-    readonly origin: ConfigOrigin,
+    readonly source: SettingsSource,
     readonly problems: string[],
   ) {
-    super(
-      [
-        `Invalid stack config for stack "${origin.stack}":`,
-        ...problems.map((p) => `  - ${p}`),
-        `Fix these keys in ${origin.file} (or with \`pulumi config set [--secret] <key> <value> --stack ${origin.stack}\`), then run again.`,
-      ].join("\n"),
-    );
+    super([source.heading, ...problems.map((p) => `  - ${p}`), source.footer].join("\n"));
     this.name = "ConfigError";
   }
 }
@@ -64,15 +55,16 @@ const RENAMED: Record<string, string> = {
   "retool.apiResourceId": "retool.resources.api.id",
 };
 
-function problemsOf(error: z.ZodError, input: unknown): string[] {
+/** Each of zod's issues as one line: the key, the value it got, and what is allowed. */
+export function problemsOf(error: z.ZodError, input: unknown, source: SettingsSource): string[] {
   return error.issues.flatMap((issue) => {
-    const key = PREFIX + issue.path.map(String).join(".");
+    const key = source.key(issue.path.map(String).join("."));
     if (issue.code === "unrecognized_keys") {
       const where = issue.path.length ? `${issue.path.join(".")}.` : "";
       return issue.keys.map((k) =>
         RENAMED[where + k]
-          ? `${PREFIX}${where}${k}: replaced by ${RENAMED[where + k]}; move the setting there`
-          : `${PREFIX}${where}${k}: unknown key (check the spelling against the config reference in README.md)`,
+          ? `${source.key(where + k)}: replaced by ${RENAMED[where + k]}; move the setting there`
+          : `${source.key(where + k)}: unknown key (check the spelling against the config reference in README.md)`,
       );
     }
     return [`${key}: got ${describe(valueAt(input, issue.path))}; ${issue.message}`];
@@ -88,18 +80,18 @@ export interface ParsedStackConfig {
 }
 
 /** Secrets that depend on other settings: the Retool tokens only make sense with an API to call. */
-function retoolSecretProblems(settings: StackSettings, present: string[], stack: string): string[] {
+function retoolSecretProblems(settings: StackSettings, present: string[], source: SettingsSource): string[] {
   const problems: string[] = [];
   for (const key of ["retoolApiToken", "retoolUsersReadToken"] as const) {
     if (!present.includes(key)) continue;
-    const remove = `remove it: \`pulumi config rm ${key} --stack ${stack}\``;
+    const remove = `remove it: ${source.removeSecret(key)}`;
     if (!PLANS_WITH_API.includes(settings.plan)) {
-      problems.push(`${PREFIX}${key}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); ${remove}`);
+      problems.push(`${source.key(key)}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); ${remove}`);
     } else if (!settings.retool.url) {
-      problems.push(`${PREFIX}${key}: is set, but ${PREFIX}retool.url is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
+      problems.push(`${source.key(key)}: is set, but ${source.key("retool.url")} is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
     } else if (key === "retoolUsersReadToken" && !syncPaths(settings).usesApi) {
       problems.push(
-        `${PREFIX}${key}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`,
+        `${source.key(key)}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`,
       );
     }
   }
@@ -118,6 +110,28 @@ export function requiredSecrets(settings: StackSettings, present: string[]): Sec
 }
 
 /**
+ * Validates settings (keys as in the schema, secrets left out) from any source: the checks, and
+ * the words of each problem, are the same for a stack file and for the component's arguments.
+ * `problems` holds what the caller already found (a secret in clear).
+ */
+export function validateSettings(
+  own: Record<string, unknown>,
+  source: SettingsSource,
+  secretsPresent: string[],
+  { requireSecrets = true, problems = [] }: { requireSecrets?: boolean; problems?: string[] } = {},
+): ParsedStackConfig {
+  const parsed = stackSettingsSchema.safeParse(own);
+  if (!parsed.success) throw new ConfigError(source, [...problems, ...problemsOf(parsed.error, own, source)]);
+  const found = [...problems, ...retoolSecretProblems(parsed.data, secretsPresent, source)];
+  const secretsMissing = requiredSecrets(parsed.data, secretsPresent).filter((k) => !secretsPresent.includes(k));
+  for (const key of requireSecrets ? secretsMissing : []) {
+    if (!found.some((p) => p.startsWith(source.key(key)))) found.push(`${source.key(key)}: missing; set it with ${source.setSecret(key)}`);
+  }
+  if (found.length > 0) throw new ConfigError(source, found);
+  return { settings: parsed.data, secretsPresent, secretsMissing };
+}
+
+/**
  * Parses and validates a stack's config. `secretKeys` lists the keys the source knows to be
  * secret; a secret key given in clear is an error, because it would then sit in a plain file.
  * Scripts that need no secret (render) pass requireSecrets: false; the program always needs them.
@@ -128,27 +142,15 @@ export function parseStackConfig(
   secretKeys: string[],
   { requireSecrets = true }: { requireSecrets?: boolean } = {},
 ): ParsedStackConfig {
+  const source = stackFileSource(origin);
   const own = ownKeys(raw);
   const problems: string[] = [];
   const secretsPresent: string[] = [];
   for (const key of SECRET_KEYS) {
     if (!(key in own)) continue;
     if (secretKeys.includes(PREFIX + key)) secretsPresent.push(key);
-    else problems.push(`${PREFIX}${key}: is set in clear; it must be a secret: \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
+    else problems.push(`${source.key(key)}: is set in clear; it must be a secret: ${source.setSecret(key)}`);
     delete own[key];
   }
-  const parsed = stackSettingsSchema.safeParse(own);
-  if (!parsed.success) {
-    problems.push(...problemsOf(parsed.error, own));
-    throw new ConfigError(origin, problems);
-  }
-  problems.push(...retoolSecretProblems(parsed.data, secretsPresent, origin.stack));
-  const secretsMissing = requiredSecrets(parsed.data, secretsPresent).filter((k) => !secretsPresent.includes(k));
-  for (const key of requireSecrets ? secretsMissing : []) {
-    if (!problems.some((p) => p.startsWith(PREFIX + key))) {
-      problems.push(`${PREFIX}${key}: missing; set it with \`pulumi config set --secret ${key} <value> --stack ${origin.stack}\``);
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(origin, problems);
-  return { settings: parsed.data, secretsPresent, secretsMissing };
+  return validateSettings(own, source, secretsPresent, { requireSecrets, problems });
 }
