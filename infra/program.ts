@@ -1,12 +1,22 @@
-// The Pulumi program: config in, components wired, outputs named for what users read.
-
+// This repository's Pulumi program: the stack file in, the RetoolUserSync component out, and its
+// outputs exported under the names the README gives. Teams with their own program use the
+// component directly (examples/).
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { retoolLayout } from "./builders/retool/retoolLayout";
-import { RetoolSync } from "./components/retoolSync";
-import { UsersDatabase } from "./components/usersDatabase";
+import { RetoolUserSync } from "./components/retoolUserSync";
 import { type LoadedStack, loadStack } from "./config/loadStack";
 import { ConfigError } from "./config/stackSettings";
+
+/** The component's type: its children were once the program's own top-level resources. */
+const COMPONENT_CHILDREN = ["retool-user-sync:index:UsersDatabase", "retool-user-sync:index:RetoolSync"];
+
+/**
+ * Stacks deployed before the component existed hold UsersDatabase and RetoolSync at the top level.
+ * An alias to that place lets them keep every resource (the protected table included) instead of
+ * Pulumi replacing them; their own children follow through their parents' aliases.
+ */
+const keepTopLevelUrns: pulumi.ResourceTransformation = ({ type, props, opts }) =>
+  COMPONENT_CHILDREN.includes(type) ? { props, opts: pulumi.mergeOptions(opts, { aliases: [{ parent: pulumi.rootStackResource }] }) } : undefined;
 
 export function retoolUserSync(): Record<string, unknown> {
   let stack: LoadedStack;
@@ -18,33 +28,19 @@ export function retoolUserSync(): Record<string, unknown> {
     throw e;
   }
   const { settings } = stack;
-  const database = new UsersDatabase("users", { settings, adminPassword: stack.adminPassword });
-  const layout = retoolLayout(settings, stack.secretsPresent);
-  const retool = new RetoolSync(
-    "retool",
+  const sync = new RetoolUserSync(
+    "retool-user-sync",
     {
-      settings,
-      layout,
-      stack: stack.stack,
-      secrets: { page: database.roles.page?.password, trusted: database.roles.trusted?.password, api: stack.retoolUsersReadToken },
+      ...settings,
+      database: { ...settings.database, adminPassword: stack.adminPassword },
       retoolApiToken: stack.retoolApiToken,
-      // Pulumi runs the program in the project folder: the same out/<stack> that render defaults to.
-      artifactsDir: path.resolve("out", stack.stack),
+      retoolUsersReadToken: stack.retoolUsersReadToken,
+      // The same out/<stack> that `npm run render` defaults to.
+      artifactsDir: path.join("out", stack.stack),
+      // The names its stacks were created with.
+      childNamePrefix: "",
     },
-    // The workflows call the functions the database side creates.
-    { dependsOn: [database] },
+    { transformations: [keepTopLevelUrns] },
   );
-  return {
-    plan: settings.plan,
-    usersTable: database.usersTable,
-    syncFunction: database.syncFunction,
-    retoolRoles: { page: database.roles.page?.name, trusted: database.roles.trusted?.name },
-    pageRolePassword: database.roles.page?.password,
-    trustedRolePassword: database.roles.trusted?.password,
-    retoolManagedBy: layout.managed ? "retool-api" : "hand",
-    retoolResources: retool.resourceConfigs,
-    retoolResourceIds: { page: retool.resources.page?.resourceId, trusted: retool.resources.trusted?.resourceId, api: retool.resources.api?.resourceId },
-    retoolWorkflows: retool.workflows,
-    artifacts: retool.files,
-  };
+  return sync.outputs();
 }

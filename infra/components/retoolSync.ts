@@ -12,7 +12,10 @@ import { RenderedFiles } from "../providers/renderedFiles";
 import { RetoolResource } from "../providers/retool/retoolResource";
 
 export interface RetoolSyncArgs {
+  /** Validated settings; their connection values may be stand-ins, see `resolved`. */
   settings: StackSettings;
+  /** The same settings with the connection values resolved: what the resources and files are built from. */
+  resolved: pulumi.Output<StackSettings>;
   layout: RetoolLayout;
   stack: string;
   /** What each created resource connects with: the database roles' passwords, the users:read token. Secrets. */
@@ -27,28 +30,27 @@ export class RetoolSync extends pulumi.ComponentResource {
   /** The resources created through Retool's API, by kind. */
   readonly resources: Partial<Record<ResourceKind, RetoolResource>> = {};
   /** Each resource as an admin enters it (or as it was created); passwords are in secret outputs. */
-  readonly resourceConfigs: Partial<Record<ResourceKind, object>>;
+  readonly resourceConfigs: pulumi.Output<Record<string, object>>;
   /** Workflow file name → workflow JSON, as written to artifactsDir. */
   readonly workflows: pulumi.Output<Record<string, unknown>>;
   readonly files: pulumi.Output<string[]>;
 
   constructor(name: string, args: RetoolSyncArgs, opts?: pulumi.ComponentResourceOptions) {
     super("retool-user-sync:index:RetoolSync", name, {}, opts);
-    const { settings, layout, stack } = args;
-    const url = settings.retool.url;
+    const { settings, resolved, layout, stack } = args;
 
-    if (layout.managed && url && args.retoolApiToken) {
+    if (layout.managed && settings.retool.url && args.retoolApiToken) {
       for (const kind of layout.created) {
         const secret = args.secrets[kind];
         if (secret === undefined) continue;
         this.resources[kind] = new RetoolResource(
           `${name}-${kind}`,
           {
-            url,
+            url: resolved.apply((s) => s.retool.url ?? ""),
             apiToken: args.retoolApiToken,
             rateLimitPerMinute: settings.retool.rateLimitPerMinute,
             environments: settings.retool.environments,
-            spec: resourceSpec(settings, kind),
+            spec: resolved.apply((s) => resourceSpec(s, kind)),
             secret,
           },
           { parent: this },
@@ -59,12 +61,12 @@ export class RetoolSync extends pulumi.ComponentResource {
     // Workflows name resources by id: the ones just created, else the ones given in config.
     const created = Object.entries(this.resources).flatMap(([kind, r]) => (r ? [r.resourceId.apply((id) => [kind, id] as const)] : []));
     const artifacts = pulumi
-      .all(created)
-      .apply((ids) => stackArtifacts({ settings, layout, stack, refs: resourceRefs(settings, layout, Object.fromEntries(ids)) }));
+      .all([resolved, pulumi.all(created)])
+      .apply(([s, ids]) => stackArtifacts({ settings: s, layout, stack, refs: resourceRefs(s, layout, Object.fromEntries(ids)) }));
     const rendered = new RenderedFiles(`${name}-files`, { dir: args.artifactsDir, files: artifacts }, { parent: this });
 
     const workflowPaths = new Set(layout.workflows.map((w) => WORKFLOW_FILES[w]));
-    this.resourceConfigs = Object.fromEntries(layout.resources.map((kind) => [kind, resourceFile(settings, kind, layout, stack)]));
+    this.resourceConfigs = resolved.apply((s) => Object.fromEntries(layout.resources.map((kind) => [kind, resourceFile(s, kind, layout, stack)])));
     this.workflows = artifacts.apply((all) => Object.fromEntries(all.filter((a) => workflowPaths.has(a.path)).map((a) => [a.path, JSON.parse(a.content)])));
     this.files = pulumi.all([artifacts, rendered.dir]).apply(([all]) => all.map((a) => a.path));
     this.registerOutputs({ resourceConfigs: this.resourceConfigs, workflows: this.workflows, files: this.files });

@@ -11,9 +11,11 @@ import { MigrationSet } from "../providers/migrationSet";
 import type { MigrationTarget } from "../providers/migrationSetProvider";
 
 export interface UsersDatabaseArgs {
-  /** Validated stack settings (infra/config). */
+  /** Validated settings (infra/config); their connection values may be stand-ins, see `resolved`. */
   settings: StackSettings;
-  /** The admin user's password: a Pulumi secret. */
+  /** The same settings with the connection values resolved: where to connect. */
+  resolved: pulumi.Input<StackSettings>;
+  /** The admin user's password; kept a Pulumi secret. */
   adminPassword: pulumi.Input<string>;
 }
 
@@ -36,7 +38,8 @@ export class UsersDatabase extends pulumi.ComponentResource {
   constructor(name: string, args: UsersDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("retool-user-sync:index:UsersDatabase", name, {}, opts);
     const { settings } = args;
-    const db = settings.database;
+    const db = pulumi.output(args.resolved).database;
+    const adminPassword = pulumi.secret(args.adminPassword);
 
     const admin = new postgresql.Provider(
       `${name}-admin`,
@@ -45,7 +48,7 @@ export class UsersDatabase extends pulumi.ComponentResource {
         port: db.port,
         database: db.name,
         username: db.adminUser,
-        password: args.adminPassword,
+        password: adminPassword,
         sslmode: db.sslmode,
         // Managed Postgres (RDS, Cloud SQL) admins are not superusers; this keeps the provider
         // from reading pg_authid, which they may not.
@@ -78,20 +81,20 @@ export class UsersDatabase extends pulumi.ComponentResource {
       this.roles[spec.kind] = { name: role.name, password: pulumi.secret(password.result) };
     }
 
-    const target: MigrationTarget = { host: db.host, port: db.port, database: db.name, user: db.adminUser, sslmode: db.sslmode };
+    const target: pulumi.Output<MigrationTarget> = db.apply((d) => ({ host: d.host, port: d.port, database: d.name, user: d.adminUser, sslmode: d.sslmode }));
 
     // The table holds the team's data: protected against destroy and replacement, and even if
     // protection is lifted, removing it from the stack leaves the table and rows in place.
     this.tableMigrations = new MigrationSet(
       `${name}-users-table`,
-      { setName: "users-table", target, adminPassword: args.adminPassword, migrations: tableMigrations(settings) },
+      { setName: "users-table", target, adminPassword, migrations: tableMigrations(settings) },
       { parent: this, protect: true, retainOnDelete: true },
     );
 
     // The grants name the roles, so the roles come first.
     this.accessMigrations = new MigrationSet(
       `${name}-sync-access`,
-      { setName: "sync-access", target, adminPassword: args.adminPassword, migrations: accessMigrations(settings) },
+      { setName: "sync-access", target, adminPassword, migrations: accessMigrations(settings) },
       { parent: this, dependsOn: [this.tableMigrations, ...roles], retainOnDelete: true },
     );
 

@@ -45,6 +45,7 @@ const token = { [`${PROJECT}:retoolApiToken`]: API_TOKEN };
 const readToken = { [`${PROJECT}:retoolUsersReadToken`]: READ_TOKEN };
 
 const COMMON = [
+  "retool-user-sync:index:RetoolUserSync retool-user-sync",
   "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-sync-access",
   "pulumi-nodejs:dynamic/retool-user-sync:MigrationSet users-users-table",
   "pulumi:providers:postgresql users-admin",
@@ -139,6 +140,25 @@ describe("the program", () => {
     const { registrations } = await runProgram(stackConfig("team"));
     expect(registrations.find((r) => r.name === "users-users-table")).toMatchObject({ protect: true, retainOnDelete: true });
     expect(registrations.find((r) => r.name === "users-sync-access")).toMatchObject({ retainOnDelete: true });
+  });
+
+  it("keeps the URNs of stacks deployed before the component: its two parts alias the top level, their children follow them", async () => {
+    const { registrations } = await runProgram(stackConfig("team"));
+    const component = registrations.find((r) => r.type === "retool-user-sync:index:RetoolUserSync")!;
+    for (const name of ["users", "retool"]) {
+      const part = registrations.find((r) => r.name === name)!;
+      expect(part.parent).toBe(`urn:pulumi:dev::${PROJECT}::retool-user-sync:index:RetoolUserSync::retool-user-sync`);
+      // No parent: the place they had before; under the engine, the root stack.
+      expect(part.aliases).toEqual([{ spec: expect.objectContaining({ name: "", type: "", noparent: true }) }]);
+    }
+    // Aliases go only where the parent changed; the engine derives the rest from the parents'.
+    expect(
+      registrations
+        .filter((r) => r.aliases.length > 0)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["retool", "users"]);
+    expect(component.aliases).toEqual([]);
   });
 
   it("feeds the migration sets the program's own migrations", async () => {

@@ -9,6 +9,9 @@ export interface Registration {
   retainOnDelete: boolean;
   additionalSecretOutputs: string[];
   inputs: Record<string, unknown>;
+  /** The parent's URN, and the aliases the SDK sent (as alias specs or URNs). */
+  parent: string;
+  aliases: unknown[];
 }
 
 export const PROJECT = "retool-user-sync";
@@ -45,6 +48,8 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
       protect: Boolean(o.protect),
       retainOnDelete: Boolean(o.retainondelete),
       additionalSecretOutputs: o.additionalsecretoutputsList ?? [],
+      parent: o.parent ?? "",
+      aliases: [...(o.aliasesList ?? []), ...(o.aliasurnsList ?? [])],
       inputs: req.getObject()?.toJavaScript() ?? {},
     });
     return original(req, cb);

@@ -4,10 +4,10 @@ import type { ResourceSpec } from "../../builders/retool/resourceSpecs";
 import { retoolResourceProvider } from "./retoolResourceProvider";
 
 export interface RetoolResourceArgs {
-  url: string;
+  url: pulumi.Input<string>;
   apiToken: pulumi.Input<string>;
   rateLimitPerMinute: number;
-  spec: ResourceSpec;
+  spec: pulumi.Input<ResourceSpec>;
   /** The password or token the resource connects with. */
   secret: pulumi.Input<string>;
   environments: string[];
