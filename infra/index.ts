@@ -1,4 +1,5 @@
-// Entry point named in Pulumi.yaml. Everything happens in program.ts so tests can run it too.
-import { retoolUserSync } from "./program";
-
-export = retoolUserSync();
+// The package's entry: what `import { RetoolUserSync } from "retool-user-sync"` gives a team's
+// own Pulumi program.
+export { type DatabaseArgs, type RetoolArgs, RetoolUserSync, type RetoolUserSyncArgs } from "./components/retoolUserSync";
+export { PLANS, type Plan } from "./config/schema";
+export { ConfigError } from "./config/stackSettings";

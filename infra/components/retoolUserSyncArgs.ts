@@ -54,7 +54,7 @@ const CONNECTION_FIELDS = [
   { path: ["retool", "url"], schema: retoolSchema.shape.url, standIn: "https://known-at-apply-time.invalid" },
 ] as const;
 
-type ConnectionField = (typeof CONNECTION_FIELDS)[number];
+export type ConnectionField = (typeof CONNECTION_FIELDS)[number];
 
 /** A value the program has now (a string or number), as against an Output or a Promise. */
 const isPlain = (v: unknown) => v === undefined || v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean";
@@ -96,8 +96,8 @@ export function checkArgs(name: string, args: RetoolUserSyncArgs): CheckedArgs {
   return { settings, secretsPresent, later, source };
 }
 
-/** One connection value checked by its own schema; a bad one fails the resource that needs it, naming key and value. */
-function checkLater(field: ConnectionField, value: unknown, source: SettingsSource, parent: pulumi.Resource): unknown {
+/** One connection value checked by its own schema; a bad one fails the deployment on `parent`, naming key and value. */
+export function checkLater(field: ConnectionField, value: unknown, source: SettingsSource, parent: pulumi.Resource): unknown {
   const [a, b] = field.path;
   const input = { [a]: { [b]: value } };
   const parsed = z.object({ [a]: z.object({ [b]: field.schema }) }).safeParse(input);

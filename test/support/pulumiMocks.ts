@@ -16,7 +16,7 @@ export interface Registration {
 
 export const PROJECT = "retool-user-sync";
 
-export async function startMocks(config: Record<string, unknown>, secretKeys: string[], stack = "dev"): Promise<Registration[]> {
+export async function startMocks(config: Record<string, unknown>, secretKeys: string[], stack = "dev", project = PROJECT): Promise<Registration[]> {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) raw[k] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(raw, secretKeys);
@@ -33,7 +33,7 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
       }),
       call: (args) => args.inputs,
     },
-    PROJECT,
+    project,
     stack,
   );
   const registrations: Registration[] = [];
@@ -55,6 +55,14 @@ export async function startMocks(config: Record<string, unknown>, secretKeys: st
     return original(req, cb);
   };
   return registrations;
+}
+
+/**
+ * An Output's value, or its failure: Outputs offer no public way to see why one failed, so this
+ * reads the promise the SDK keeps inside each (internal to @pulumi/pulumi, as settle's wait is).
+ */
+export function outcomeOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return (o as unknown as { promise(): Promise<T> }).promise();
 }
 
 /** A stack output's value, with Outputs nested in objects resolved as the engine resolves them. */
