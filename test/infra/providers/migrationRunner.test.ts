@@ -21,6 +21,14 @@ async function catalogSnapshot(client: import("pg").Client): Promise<string> {
   return r.rows[0].s;
 }
 
+/** A fresh database with the stack's login roles and nothing else, and an admin connection to it. */
+async function rolesOnly(overrides: Parameters<typeof settingsFor>[1] = {}) {
+  const conn = await freshDatabase();
+  const settings = settingsFor(conn.database, overrides);
+  await createStackRoles(conn, settings);
+  return { conn, settings, client: await connect(conn) };
+}
+
 describe("applyMigrations", () => {
   it("applies everything once; a second run changes nothing", async () => {
     const db = await provision();
@@ -52,10 +60,7 @@ describe("applyMigrations", () => {
   });
 
   it("rolls a failing step back whole and records nothing for it", async () => {
-    const conn = await freshDatabase();
-    const settings = settingsFor(conn.database);
-    await createStackRoles(conn, settings);
-    const client = await connect(conn);
+    const { settings, client } = await rolesOnly();
     try {
       const broken: Migration = {
         id: "003_broken",
@@ -136,10 +141,7 @@ describe("two runs on one database", () => {
   });
 
   it("says so when the lock was lost during the run instead of ending quietly", async () => {
-    const conn = await freshDatabase();
-    const settings = settingsFor(conn.database);
-    await createStackRoles(conn, settings);
-    const client = await connect(conn);
+    const { settings, client } = await rolesOnly();
     try {
       const letGo: Migration = {
         id: "006_let_go",
@@ -275,10 +277,7 @@ describe("adopt mode on a pre-filled table", () => {
 describe("upgrading a table whose addresses were compared by lower()", () => {
   /** A users table as an earlier release made it: unique on lower(email), not on the canonical form. */
   async function earlierTable(emails: string[]) {
-    const conn = await freshDatabase();
-    const settings = settingsFor(conn.database);
-    await createStackRoles(conn, settings);
-    const client = await connect(conn);
+    const { settings, client } = await rolesOnly();
     await client.query(`CREATE TABLE public.users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, retool_user_id text UNIQUE, email text NOT NULL,
       first_name text, last_name text, active boolean NOT NULL DEFAULT true, created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(), last_seen_at timestamptz);
