@@ -47,6 +47,7 @@ if (require.main === module) {
       await db.connect();
       const settings = stackSettingsSchema.parse({
         plan: "business",
+        retool: { url: fake.url },
         database: { host: pg.connection.host, port: pg.connection.port, name: pg.connection.database, adminUser: pg.connection.user, sslmode: "disable" },
       });
       await createLoginRoles(db, settings, "bench");
