@@ -8,6 +8,7 @@
 // retool_sync.users_snapshot gives reconcile the table's view without knowing its column names.
 import type { StackSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
+import { securityDefiner } from "./securityDefiner";
 import { BATCH_FUNCTION, CORE_FUNCTION, PROGRESS_TABLE, SNAPSHOT_FUNCTION } from "./syncApi";
 import { OUTCOMES } from "./syncFunction";
 import {
@@ -143,10 +144,7 @@ function batchFunction(settings: StackSettings): string {
   p_last_page boolean DEFAULT false
 )
 RETURNS TABLE (retool_user_id text, outcome text, error text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+${securityDefiner("plpgsql", "VOLATILE")}
 AS $batch$
 #variable_conflict use_variable
 DECLARE
@@ -193,10 +191,7 @@ function snapshotFunction(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
   return `CREATE OR REPLACE FUNCTION ${SNAPSHOT_FUNCTION}()
 RETURNS TABLE (retool_user_id text, email text, first_name text, last_name text, active boolean)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+${securityDefiner("sql", "STABLE")}
 AS $snap$
   SELECT ${ident(c.retoolUserId)}::text, ${ident(c.email)}::text, ${ident(c.firstName)}::text, ${ident(c.lastName)}::text, ${ident(c.active)}
   FROM ${c.qualifiedName}

@@ -5,6 +5,7 @@ import type { StackSettings } from "../../config/schema";
 import { batchStatements } from "./batchSync";
 import { literal } from "./identifiers";
 import type { Migration } from "./migration";
+import { securityDefiner } from "./securityDefiner";
 import { BATCH_FUNCTION, BATCH_SIGNATURE, CORE_SIGNATURE, ENTRY_POINTS, SNAPSHOT_SIGNATURE, SYNC_SIGNATURE, SYNCED_USER_TYPE } from "./syncApi";
 import { coreStatements, coreWrapper, USER_PARAMS } from "./syncFunction";
 import { usersTableColumns } from "./usersTableColumns";
@@ -16,10 +17,7 @@ function entryPointStatements(): string[] {
     coreWrapper(retoolUser.name, [...USER_PARAMS, "p_active boolean DEFAULT NULL"], literal(retoolUser.source), "p_active"),
     `CREATE OR REPLACE FUNCTION ${reconcile.name}(p_users jsonb)
 RETURNS TABLE (retool_user_id text, outcome text, error text)
-LANGUAGE sql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+${securityDefiner("sql", "VOLATILE")}
 AS $reconcile$
   SELECT * FROM ${BATCH_FUNCTION}(p_users, ${literal(reconcile.source)})
 $reconcile$`,

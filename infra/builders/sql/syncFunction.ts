@@ -4,6 +4,7 @@
 // a known user, linking an unlinked row by email, inserting, and settling a conflict.
 import type { StackSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
+import { securityDefiner } from "./securityDefiner";
 import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
   emailKey,
@@ -223,10 +224,7 @@ function coreFunction(settings: StackSettings): string {
   OUT o_outcome text,
   OUT o_user ${SYNCED_USER_TYPE}
 )
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+${securityDefiner("plpgsql", "VOLATILE")}
 AS $sync$
 #variable_conflict use_column
 DECLARE
@@ -254,10 +252,7 @@ export function coreWrapper(name: string, params: string[], source: string, acti
   ${params.join(",\n  ")}
 )
 RETURNS ${SYNCED_USER_TYPE}
-LANGUAGE sql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+${securityDefiner("sql", "VOLATILE")}
 AS $wrap$
   SELECT (s.o_user).* FROM ${CORE_FUNCTION}(p_retool_user_id, p_email, p_first_name, p_last_name, ${source}, ${active}) AS s
 $wrap$`;

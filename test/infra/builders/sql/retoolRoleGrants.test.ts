@@ -255,6 +255,30 @@ describe("an adopted table's own writers", () => {
   });
 });
 
+describe("the functions of schema retool_sync", () => {
+  it("each runs as its owner with a search_path no caller can change, on a created and an adopted table", async () => {
+    for (const overrides of [
+      { plan: "business", retool: { url: "https://acme.retool.com" } },
+      { plan: "team", usersTable: ADOPTED },
+    ] as const) {
+      const db = await provision(overrides, overrides.plan === "team" ? customersWithSecrets : undefined);
+      try {
+        const r = await db.admin.query(
+          `SELECT p.proname, p.prosecdef, p.proconfig FROM pg_proc p WHERE p.pronamespace = 'retool_sync'::regnamespace AND p.prokind = 'f' ORDER BY 1`,
+        );
+        expect(r.rows.length).toBeGreaterThanOrEqual(6);
+        for (const f of r.rows) {
+          // canonical_email is plain SQL the others call; it needs no rights of its own.
+          if (f.proname === "canonical_email") continue;
+          expect([f.proname, f.prosecdef, f.proconfig]).toEqual([f.proname, true, ["search_path=pg_catalog, pg_temp"]]);
+        }
+      } finally {
+        await db.admin.end();
+      }
+    }
+  });
+});
+
 describe("the rest of the database, as a Retool role sees it", () => {
   it("refuses every write, DDL and other table", async () => {
     const db = await provision({ plan: "team", retoolRoles: { page: { canReadUsers: true } } }, async (admin) => {
