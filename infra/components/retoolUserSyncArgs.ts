@@ -66,7 +66,7 @@ function withValue(o: Record<string, unknown>, [a, b]: readonly [string, string]
 }
 
 export interface CheckedArgs {
-  /** Validated settings. A connection value known only at apply time holds a stand-in here: use `resolve` for those. */
+  /** Validated settings. A connection value known only at apply time holds a stand-in here: builders that write one use resolveSettings. */
   settings: StackSettings;
   secretsPresent: string[];
   /** The fields that resolve at apply time, with what the program passed for them. */
