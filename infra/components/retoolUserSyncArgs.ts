@@ -61,8 +61,10 @@ const isPlain = (v: unknown) => v === undefined || v === null || typeof v === "s
 
 const get = (o: Record<string, unknown> | undefined, [a, b]: readonly [string, string]) => (o?.[a] as Record<string, unknown> | undefined)?.[b];
 
-function withValue(o: Record<string, unknown>, [a, b]: readonly [string, string], value: unknown): Record<string, unknown> {
-  return { ...o, [a]: { ...(o[a] as Record<string, unknown> | undefined), [b]: value } };
+/** A copy of `o` with the value at a two-level path replaced. */
+function withValue<T extends object>(o: T, [a, b]: readonly [string, string], value: unknown): T {
+  const section = (o as Record<string, unknown>)[a] as Record<string, unknown> | undefined;
+  return { ...o, [a]: { ...section, [b]: value } };
 }
 
 export interface CheckedArgs {
@@ -105,18 +107,9 @@ export function checkLater(field: ConnectionField, value: unknown, source: Setti
   throw new pulumi.ResourceError(new ConfigError(source, problemsOf(parsed.error, input, source)).message, parent);
 }
 
-/** The settings with the later values put in place of their stand-ins. */
-function withResolved(checked: CheckedArgs, values: unknown[]): StackSettings {
-  const copy = structuredClone(checked.settings);
-  checked.later.forEach(({ field }, i) => {
-    const [section, key] = field.path;
-    (copy[section] as Record<string, unknown>)[key] = values[i];
-  });
-  return copy;
-}
-
 /** The settings with every connection value resolved and checked: what the builders that write them use. */
 export function resolveSettings(checked: CheckedArgs, parent: pulumi.Resource): pulumi.Output<StackSettings> {
   const values = checked.later.map(({ field, value }) => pulumi.output(value).apply((v) => checkLater(field, v, checked.source, parent)));
-  return pulumi.all(values).apply((resolved) => withResolved(checked, resolved));
+  // The later values in place of their stand-ins.
+  return pulumi.all(values).apply((resolved) => checked.later.reduce((s, { field }, i) => withValue(s, field.path, resolved[i]), checked.settings));
 }
