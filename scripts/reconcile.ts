@@ -1,7 +1,7 @@
 // npm run reconcile -- [--stack <name>] [--json] [--check] [--apply]
 // Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
 import type { Client } from "pg";
-import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { RetoolClient, type RetoolUser } from "../infra/providers/retool/retoolClient";
 import { EXIT, newCommand, runMain, stopOnSignal, UsageError } from "./lib/cli";
 import { connectDatabase } from "./lib/database";
 import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
@@ -16,9 +16,8 @@ export const EXIT_DRIFT = 4;
 /** Users per sync_users call: the size of a backfill page, so one call's locks and work stay bounded. */
 const CHUNK = 100;
 
-/** Sends what apply can repair through the sync rules, CHUNK users per statement; onChunk hears of each. */
-export async function repairDrift(db: Client, drift: Drift, onChunk?: (users: number) => void): Promise<BatchSummary> {
-  const users = usersToRepair(drift);
+/** Sends the users apply can repair (usersToRepair) through the sync rules, CHUNK per statement; onChunk hears of each. */
+export async function repairDrift(db: Client, users: RetoolUser[], onChunk?: (users: number) => void): Promise<BatchSummary> {
   const summary = emptySummary();
   try {
     for (let i = 0; i < users.length; i += CHUNK) {
@@ -33,10 +32,10 @@ export async function repairDrift(db: Client, drift: Drift, onChunk?: (users: nu
 }
 
 async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
-  const total = usersToRepair(drift).length;
-  const bar = total ? progress("repairing", total) : undefined;
+  const users = usersToRepair(drift);
+  const bar = users.length ? progress("repairing", users.length) : undefined;
   try {
-    return await repairDrift(db, drift, (n) => bar?.increment(n));
+    return await repairDrift(db, users, (n) => bar?.increment(n));
   } finally {
     bar?.stop();
   }

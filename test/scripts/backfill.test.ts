@@ -347,7 +347,7 @@ describe("reconcile", () => {
     expect(drift.missing).toHaveLength(250);
     const query = vi.spyOn(db.admin, "query");
     const chunks: number[] = [];
-    const summary = await repairDrift(db.admin, drift, (n) => chunks.push(n));
+    const summary = await repairDrift(db.admin, usersToRepair(drift), (n) => chunks.push(n));
     const sent = query.mock.calls.map(([q, values]) => ({
       text: typeof q === "string" ? q : (q as { text: string }).text,
       values: (q as { values?: unknown[] }).values ?? values,
