@@ -23,8 +23,7 @@ const COMPONENT = "retool-user-sync:index:RetoolUserSync";
 /** The component's part of a program's graph: its resources, named without the instance's prefix. */
 function componentGraph(registrations: Registration[], prefix: string) {
   return registrations
-    .filter((r) => r.type === COMPONENT || r.parent.includes(COMPONENT))
-    .filter((r) => r.type !== COMPONENT)
+    .filter((r) => r.parent.includes(COMPONENT))
     .map((r) => {
       const { __provider: _serialized, dir: _dir, ...inputs } = r.inputs;
       return { type: r.type, name: r.name.replace(prefix, ""), protect: r.protect, retainOnDelete: r.retainOnDelete, inputs };

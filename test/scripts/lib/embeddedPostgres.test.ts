@@ -89,6 +89,16 @@ async function stopDb(child: ChildProcess): Promise<number | null> {
   return exited;
 }
 
+/** A data folder that looks made by Postgres `version` (its PG_VERSION), in a folder the postgres user may pass through. */
+function existingDataFolder(prefix: string, version: string): string {
+  const data = path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), "data");
+  leftovers.push(path.dirname(data));
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, "PG_VERSION"), `${version}\n`);
+  fs.chmodSync(path.dirname(data), 0o755);
+  return data;
+}
+
 describe("the embedded Postgres from a folder only its owner may enter", () => {
   it("starts as the current user, keeps the dev data between runs, and changes no folder above the clone", async () => {
     const port = await freePort();
@@ -149,11 +159,7 @@ describe("an embedded Postgres that cannot start says why and what to do", () =>
   });
 
   it("refuses a data folder another Postgres version made, and says how to move on", async () => {
-    const data = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rus-olddata-")), "data");
-    leftovers.push(path.dirname(data));
-    fs.mkdirSync(data);
-    fs.writeFileSync(path.join(data, "PG_VERSION"), "16\n");
-    fs.chmodSync(path.dirname(data), 0o755);
+    const data = existingDataFolder("rus-olddata-", "16");
     const error = await startEmbeddedPostgres({ dataDir: data, port: await freePort(), password: "x", systemDir: pgHome() }).catch((e) => e);
     expect(error.message).toMatch(
       new RegExp(`The data folder ${data} was made by Postgres 16; these binaries are Postgres 18\\. Dump it with Postgres 16's pg_dump`),
@@ -162,11 +168,7 @@ describe("an embedded Postgres that cannot start says why and what to do", () =>
   });
 
   it.runIf(isRoot)("as root, refuses a data folder the postgres user does not own, rather than take it over", async () => {
-    const data = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rus-rootdata-")), "data");
-    leftovers.push(path.dirname(data));
-    fs.mkdirSync(data);
-    fs.writeFileSync(path.join(data, "PG_VERSION"), "18\n");
-    fs.chmodSync(path.dirname(data), 0o755);
+    const data = existingDataFolder("rus-rootdata-", "18");
     const error = await startEmbeddedPostgres({ dataDir: data, port: await freePort(), password: "x", systemDir: pgHome() }).catch((e) => e);
     expect(error.message).toMatch(new RegExp(`The data folder ${data} does not belong to the postgres OS user .* chown -R postgres:postgres ${data}`));
     expect(fs.statSync(data).uid).toBe(0);
