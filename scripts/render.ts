@@ -1,8 +1,8 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
-import { retoolLayout } from "../infra/builders/retool/retoolLayout";
 import { stackArtifacts } from "../infra/builders/stackArtifacts";
+import { retoolLayout } from "../infra/domain/retoolLayout";
 import { writeArtifacts } from "../infra/providers/artifactWriter";
 import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";

@@ -3,9 +3,9 @@
 // Retool cannot hold the database's connections or locks for long. `pulumi up` creates them with
 // @pulumi/postgresql; createRoleSql is the same role for a database set up by hand (and the tests).
 import type { StackSettings } from "../config/schema";
+import { syncPaths } from "../domain/syncPaths";
 import { ident, literal } from "./sql/identifiers";
 import type { RoleKind } from "./sql/syncApi";
-import { syncPaths } from "./syncPaths";
 
 export interface LoginRoleSpec {
   kind: RoleKind;

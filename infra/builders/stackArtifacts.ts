@@ -1,9 +1,9 @@
 // Everything a stack renders to files, as (relative path, content) pairs. `npm run render` writes
 // these; the program writes the same builders' output, so the files are what `pulumi up` does.
 import type { StackSettings } from "../config/schema";
+import type { ResourceKind, RetoolLayout } from "../domain/retoolLayout";
 import { CONTINUE_PAGE_ZIP, continuePageZip } from "./retool/continuePage";
 import { RESOURCE_FILES, resourceFile } from "./retool/resourceFiles";
-import type { ResourceKind, RetoolLayout } from "./retool/retoolLayout";
 import { type RetoolResourceRefs, syncWorkflowFiles, type WorkflowBuildContext } from "./retool/syncWorkflows";
 import { migrationScript } from "./sql/migration";
 import { allMigrations } from "./sql/migrations";

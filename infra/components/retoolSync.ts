@@ -4,10 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resourceFile } from "../builders/retool/resourceFiles";
 import { resourceSpec } from "../builders/retool/resourceSpecs";
-import type { ResourceKind, RetoolLayout } from "../builders/retool/retoolLayout";
 import { WORKFLOW_FILES } from "../builders/retool/syncWorkflows";
 import { resourceRefs, stackArtifacts } from "../builders/stackArtifacts";
 import type { StackSettings } from "../config/schema";
+import type { ResourceKind, RetoolLayout } from "../domain/retoolLayout";
 import { RenderedFiles } from "../providers/renderedFiles";
 import { RetoolResource } from "../providers/retool/retoolResource";
 

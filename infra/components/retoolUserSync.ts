@@ -4,8 +4,8 @@
 // caller; examples/ holds another.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { retoolLayout } from "../builders/retool/retoolLayout";
 import type { Plan } from "../config/schema";
+import { retoolLayout } from "../domain/retoolLayout";
 import { RetoolSync } from "./retoolSync";
 import { checkArgs, type RetoolUserSyncArgs, resolveSettings } from "./retoolUserSyncArgs";
 import { UsersDatabase } from "./usersDatabase";

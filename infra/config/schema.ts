@@ -2,7 +2,7 @@
 // stack is described here once; secrets are not in it (they stay Pulumi secrets: loadStack.ts
 // reads them as such, the scripts from the environment).
 import { z } from "zod";
-import { EMAIL_CHARSETS } from "../builders/sql/emailForm";
+import { EMAIL_CHARSETS } from "../domain/emailRules";
 
 export const PROJECT = "retool-user-sync";
 

@@ -1,7 +1,7 @@
 // Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
 // the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
 import type { z } from "zod";
-import { syncPaths } from "../builders/syncPaths";
+import { syncPaths } from "../domain/syncPaths";
 import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
 import { type ConfigOrigin, type SettingsSource, stackFileSource } from "./settingsSource";
 

@@ -1,7 +1,7 @@
 // Reconcile's comparison: Retool's users against the table's linked rows, per category.
 import type { Client } from "pg";
-import { storedEmail } from "../../infra/builders/sql/emailForm";
 import { SNAPSHOT_FUNCTION } from "../../infra/builders/sql/syncApi";
+import { storedEmail } from "../../infra/domain/emailRules";
 import type { RejectedUser, RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
 
 export interface TableRow {

@@ -9,7 +9,7 @@
 // gives the same page as manual steps.
 import { strToU8, zipSync } from "fflate";
 import type { StackSettings } from "../../config/schema";
-import type { RetoolLayout } from "./retoolLayout";
+import type { RetoolLayout } from "../../domain/retoolLayout";
 import { CONTINUE_PAGE_PAYLOAD, entryPointCall, type RetoolResourceRefs, refTo } from "./syncWorkflows";
 import { stableUuid } from "./workflow/workflowFile";
 

@@ -3,8 +3,8 @@
 // says which secret output to read instead. Each file also says who in Retool may use the
 // resource, since that, not any argument, is what the database trusts.
 import type { StackSettings } from "../../config/schema";
+import type { ResourceKind, RetoolLayout } from "../../domain/retoolLayout";
 import { databaseResourceSpec, type ResourceSpec, resourceSpec } from "./resourceSpecs";
-import type { ResourceKind, RetoolLayout } from "./retoolLayout";
 
 export const RESOURCE_FILES: Record<ResourceKind, string> = {
   page: "retool-resource-page.json",

@@ -3,7 +3,7 @@
 // the users:read token) is added only where it is sent, by the provider, so that every other use
 // of these specs (files, outputs, diffs) cannot leak it.
 import type { StackSettings } from "../../config/schema";
-import type { ResourceKind } from "./retoolLayout";
+import type { ResourceKind } from "../../domain/retoolLayout";
 
 export interface PostgresOptions {
   database_options: {

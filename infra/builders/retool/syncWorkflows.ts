@@ -3,10 +3,10 @@
 // resource, Retool's own word to the trusted one. Every value is a {{ }} parameter; no workflow
 // says where its data came from, the role it connects as does.
 import type { StackSettings } from "../../config/schema";
-import { emailRulesJs } from "../sql/emailForm";
-import { RETOOL_USER_ID_PATTERN } from "../sql/retoolUserId";
+import { emailRulesJs } from "../../domain/emailRules";
+import type { ResourceKind, RetoolLayout, WorkflowTrigger } from "../../domain/retoolLayout";
+import { RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
 import { ENTRY_POINTS, type EntryPointName } from "../sql/syncApi";
-import type { ResourceKind, RetoolLayout, WorkflowTrigger } from "./retoolLayout";
 import { type BlockSpec, buildWorkflowFile, type ResourceRef, type WorkflowFile, type WorkflowSpec } from "./workflow/workflowFile";
 
 export type RetoolResourceRefs = Partial<Record<ResourceKind, ResourceRef>>;

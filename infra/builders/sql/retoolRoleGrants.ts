@@ -3,7 +3,7 @@
 // writes. Every run first takes back whatever any role was granted on retool_sync's functions and
 // schema, so the grants are exactly what the stack says, whatever an earlier config granted.
 import type { StackSettings } from "../../config/schema";
-import { syncPaths } from "../syncPaths";
+import { syncPaths } from "../../domain/syncPaths";
 import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import type { Migration } from "./migration";
 import { ENTRY_POINTS, type RoleKind } from "./syncApi";

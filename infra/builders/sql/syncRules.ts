@@ -1,9 +1,9 @@
 // The rules of the one write path, as SQL fragments over named values. sync_user_outcome applies
 // them to one user; sync_users applies the same fragments to a whole page at once for users that
 // are plainly new. Both render from here, so a rule changed here changes in both.
-import { canonicalEmailSql, EMAIL_MAX_LENGTH, type EmailCharset, emailPattern, storedEmailSql } from "./emailForm";
+import { canonicalEmailSql, EMAIL_MAX_LENGTH, type EmailCharset, emailPattern, storedEmailSql } from "../../domain/emailRules";
+import { CONTROL_CHARACTERS, RETOOL_NAME_MAX_LENGTH, RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
 import { ident, literal } from "./identifiers";
-import { CONTROL_CHARACTERS, RETOOL_NAME_MAX_LENGTH, RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "./retoolUserId";
 import { CORE_FUNCTION } from "./syncApi";
 import type { UsersTableColumns } from "./usersTableColumns";
 

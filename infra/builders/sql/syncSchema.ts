@@ -1,6 +1,6 @@
 // The retool_sync schema: home of the sync functions, the ledger of applied migrations, and the
 // canonical form of an email address that the users table's email index is built on.
-import { CANONICAL_EMAIL_FUNCTION, CANONICAL_EMAIL_SQL } from "./emailForm";
+import { CANONICAL_EMAIL_FUNCTION, CANONICAL_EMAIL_SQL } from "../../domain/emailRules";
 import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import type { Migration } from "./migration";
 

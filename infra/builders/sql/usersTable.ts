@@ -1,10 +1,10 @@
 // The users table: created new, or the Retool columns added in place to a table the team already
 // has. Only additive statements: nothing here drops, rewrites or deletes.
 import type { UsersTableSettings } from "../../config/schema";
-import { canonicalEmailSql } from "./emailForm";
+import { canonicalEmailSql } from "../../domain/emailRules";
+import { RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
 import { ident, literal } from "./identifiers";
 import type { Migration } from "./migration";
-import { RETOOL_USER_ID_PATTERN } from "./retoolUserId";
 import { indexName, type UsersTableColumns, usersTableColumns } from "./usersTableColumns";
 
 /** How long an ALTER on an adopted (live) table may wait for its lock before backing off. */

@@ -5,10 +5,10 @@ import JSZip from "jszip";
 import * as transit from "transit-js";
 import { describe, expect, it } from "vitest";
 import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
-import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";
 import { type Artifact, retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
 import { PLANS, type Plan, type StackSettings } from "../../../../infra/config/schema";
+import { retoolLayout } from "../../../../infra/domain/retoolLayout";
 import { edges, readWorkflow } from "../../../support/retoolWorkflow";
 import { type DeepPartial, settingsFor } from "../../../support/settings";
 

@@ -1,8 +1,8 @@
 // The security-critical JavaScript inside the rendered workflows, executed the way a Retool code
 // block runs it (node:vm, the earlier blocks' results in scope), taken from the rendered files.
 import { describe, expect, it } from "vitest";
-import { retoolLayout } from "../../../../infra/builders/retool/retoolLayout";
 import { retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
+import { retoolLayout } from "../../../../infra/domain/retoolLayout";
 import { readWorkflow } from "../../../support/retoolWorkflow";
 import { settingsFor } from "../../../support/settings";
 import { type BlockResults, evalTemplate, runCodeBlock } from "../../../support/workflowCode";

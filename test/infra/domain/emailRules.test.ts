@@ -13,9 +13,9 @@ import {
   isValidEmail,
   storedEmail,
   storedEmailSql,
-} from "../../../../infra/builders/sql/emailForm";
-import { type Provisioned, pgError, provision, syncPageUser, syncUser, tableDump } from "../../../support/provisioned";
-import { runCodeBlock } from "../../../support/workflowCode";
+} from "../../../infra/domain/emailRules";
+import { type Provisioned, pgError, provision, syncPageUser, syncUser, tableDump } from "../../support/provisioned";
+import { runCodeBlock } from "../../support/workflowCode";
 
 /** Addresses that display as bob@corp.com, and what each must become (null: refused). */
 const LOOKALIKES: { what: string; address: string; ascii: string | null; unicode: string | null }[] = [

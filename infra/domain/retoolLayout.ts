@@ -1,7 +1,7 @@
 // What the Retool side of a stack consists of, decided once from the settings and which secrets
 // are set, so that the program, render and the tests agree on it.
-import { PLANS_WITH_API, type StackSettings } from "../../config/schema";
-import { type SyncPaths, syncPaths } from "../syncPaths";
+import { PLANS_WITH_API, type StackSettings } from "../config/schema";
+import { type SyncPaths, syncPaths } from "./syncPaths";
 
 export type WorkflowTrigger = "continue-page" | "user-created" | "login-attempted" | "reconcile-schedule";
 /** The Retool resources: one per database role, and Retool's own API. */

@@ -2,8 +2,9 @@
 // page goes, which login roles the database needs, and which Retool resources connect as them.
 // Trust follows from this: a path that carries a user's claim ends in the page role, a path that
 // carries Retool's own statement ends in the trusted role (see README: trust).
+
+import type { RoleKind } from "../builders/sql/syncApi";
 import type { StackSettings } from "../config/schema";
-import type { RoleKind } from "./sql/syncApi";
 
 /**
  * claims:       free and team. The page's workflow passes what the browser sends; nothing can
