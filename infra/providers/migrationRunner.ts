@@ -161,8 +161,10 @@ async function releaseLock(client: Client): Promise<void> {
 }
 
 /**
- * Applies every migration whose checksum the ledger does not already hold. Every migration is
- * idempotent and additive, so one whose checksum changed (a config change) is simply applied again.
+ * Applies every migration whose checksum the ledger does not already hold, and every one after it:
+ * a later migration may act on what an earlier one recreated (005 grants EXECUTE on the functions
+ * 004 may drop and recreate), and every migration is idempotent and additive, so applying it again
+ * is safe.
  * Checksums come computed (withChecksums): the runner is serialized into Pulumi's dynamic
  * provider, where it should capture no native module such as crypto.
  */
@@ -172,7 +174,7 @@ export async function applyMigrations(client: Client, migrations: ChecksummedMig
   try {
     const done = await appliedChecksums(client);
     for (const m of migrations) {
-      if (done.get(m.id) === m.checksum) {
+      if (report.applied.length === 0 && done.get(m.id) === m.checksum) {
         report.unchanged.push(m.id);
         continue;
       }

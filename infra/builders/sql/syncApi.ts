@@ -15,6 +15,9 @@ export const SYNCED_USER_FIELDS = [
   ["created_at", "timestamptz"],
   ["updated_at", "timestamptz"],
   ["last_seen_at", "timestamptz"],
+  // The row's primary key as text: what apps key per-user queries on, and what the event
+  // workflows can write back to a Retool user attribute (retool.rowKeyAttribute).
+  ["row_key", "text"],
 ] as const;
 
 /** The one write path: every rule, with the source as an argument. The admin's only. */

@@ -3,7 +3,7 @@
 // handled atomically. Each step of a call is one function below, in the order the call takes them:
 // a known user, linking an unlinked row by email, inserting, and settling a conflict.
 import type { StackSettings } from "../../config/schema";
-import { ident, literal } from "./identifiers";
+import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import { securityDefiner } from "./securityDefiner";
 import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
@@ -50,6 +50,7 @@ export function syncedUserOf(c: UsersTableColumns, row: string): string {
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     last_seen_at: c.lastSeenAt,
+    row_key: c.primaryKey,
   };
   return `ROW(${SYNCED_USER_FIELDS.map(([f, type]) => `${row}.${ident(byField[f])}::${type}`).join(", ")})::${SYNCED_USER_TYPE}`;
 }
@@ -260,10 +261,39 @@ $wrap$`;
 
 export const USER_PARAMS = ["p_retool_user_id text", "p_email text", "p_first_name text", "p_last_name text"];
 
-/** The type every entry point returns; created once, never altered in place. */
+/**
+ * The type every entry point returns. A release that changes its fields replaces it: our own
+ * functions that use it are dropped by name (they are recreated right after, in the same
+ * transaction, and migration 005 grants them again), then the type is dropped without CASCADE, so
+ * an object of the team's own that uses it stops the migration instead of vanishing.
+ */
 export function syncedUserType(): string {
+  const fields = SYNCED_USER_FIELDS.map(([f]) => f).join(",");
   return `DO $type$
+DECLARE
+  v_type regtype := to_regtype(${literal(SYNCED_USER_TYPE)});
+  v_fn regprocedure;
+  v_detail text;
 BEGIN
+  IF v_type IS NOT NULL AND (
+    SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = (SELECT typrelid FROM pg_catalog.pg_type WHERE oid = v_type) AND a.attnum > 0 AND NOT a.attisdropped
+  ) IS DISTINCT FROM ${literal(fields)} THEN
+    FOR v_fn IN
+      SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+      WHERE p.pronamespace = ${literal(SYNC_SCHEMA)}::regnamespace
+        AND (p.prorettype = v_type OR v_type = ANY (p.proallargtypes))
+    LOOP
+      EXECUTE format('DROP FUNCTION %s', v_fn);
+    END LOOP;
+    BEGIN
+      EXECUTE ${literal(`DROP TYPE ${SYNCED_USER_TYPE}`)};
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
+      RAISE EXCEPTION 'this release changes the fields of ${SYNCED_USER_TYPE} (now: ${fields}), and objects of your own use the type: %', v_detail
+        USING HINT = 'Change or drop those objects of yours, then run pulumi up again. Nothing was changed.';
+    END;
+  END IF;
   IF to_regtype(${literal(SYNCED_USER_TYPE)}) IS NULL THEN
     CREATE TYPE ${SYNCED_USER_TYPE} AS (${SYNCED_USER_FIELDS.map(([f, t]) => `${f} ${t}`).join(", ")});
   END IF;

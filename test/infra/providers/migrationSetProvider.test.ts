@@ -76,7 +76,8 @@ describe("migrationSetProvider against Postgres", () => {
       const changedSettings = settingsFor(table.conn.database, { linkByEmail: false });
       const changed = { ...access, migrations: withChecksums(accessMigrations(changedSettings)) };
       const updated = await migrationSetProvider.update!("id", access, changed);
-      expect(updated.outs.lastApplied).toEqual(["004_sync_function"]);
+      // 005 follows 004: its grants must land on the functions 004 may have recreated.
+      expect(updated.outs.lastApplied).toEqual(["004_sync_function", "005_retool_role_grants"]);
 
       // Someone removed a ledger row by hand: refresh shows that migration as missing.
       await admin.query("DELETE FROM retool_sync.schema_migrations WHERE id = '002_users_table'");

@@ -1,9 +1,13 @@
 // The sync function's rules, each checked on a real Postgres with the SQL the program applies.
 import { type Client, Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_TYPE } from "../../../../infra/builders/sql/syncApi";
+import { withChecksums } from "../../../../infra/builders/sql/migration";
+import { allMigrations } from "../../../../infra/builders/sql/migrations";
+import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "../../../../infra/builders/sql/syncApi";
+import { applyMigrations } from "../../../../infra/providers/migrationRunner";
 import { pgClientConfig } from "../../../../infra/providers/pgConnection";
-import { type Provisioned, pgError, provision, type SyncArgs, syncOutcome, syncUser, tableDump } from "../../../support/provisioned";
+import { connect } from "../../../support/database";
+import { type Provisioned, pgError, provision, type SyncArgs, syncOutcome, syncPageUser, syncUser, tableDump } from "../../../support/provisioned";
 
 const USERS = '"public"."users"';
 const id = (n: number | string) => `user_${String(n).padStart(4, "0")}abc`;
@@ -151,6 +155,51 @@ describe("sync_user on a created table", () => {
   });
 });
 
+describe("upgrading from a release whose synced_user had fewer fields", () => {
+  // As the release before row_key left the database: the type without it, and the ledger's
+  // checksum of that release's 004.
+  const downgrade = async (admin: Client) => {
+    const fns = await admin.query(
+      "SELECT p.oid::regprocedure::text AS fn FROM pg_proc p WHERE p.prorettype = to_regtype($1) OR to_regtype($1) = ANY (p.proallargtypes)",
+      [SYNCED_USER_TYPE],
+    );
+    for (const { fn } of fns.rows) await admin.query(`DROP FUNCTION ${fn}`);
+    await admin.query(`DROP TYPE ${SYNCED_USER_TYPE}`);
+    const old = SYNCED_USER_FIELDS.filter(([f]) => f !== "row_key").map(([f, t]) => `${f} ${t}`);
+    await admin.query(`CREATE TYPE ${SYNCED_USER_TYPE} AS (${old.join(", ")})`);
+    await admin.query("UPDATE retool_sync.schema_migrations SET checksum = 'an earlier release' WHERE id = '004_sync_function'");
+  };
+
+  it("replaces the type, recreates the functions and grants them again, so the roles keep working", async () => {
+    const db = await provision();
+    const page = await connect(db.roleConn.page);
+    try {
+      await downgrade(db.admin);
+      const report = await applyMigrations(db.admin, withChecksums(allMigrations(db.settings)));
+      expect(report.applied).toEqual(["004_sync_function", "005_retool_role_grants"]);
+      const row = await syncPageUser(page, { id: id(1), email: "upgraded@example.com" });
+      expect(row.row_key).toBe(String(await rowKeyOf(db.admin, id(1))));
+    } finally {
+      await Promise.all([page.end(), db.admin.end()]);
+    }
+  });
+
+  it("stops, changing nothing, when an object of the team's own uses the type", async () => {
+    const db = await provision();
+    try {
+      await downgrade(db.admin);
+      await db.admin.query(`CREATE FUNCTION public.team_report() RETURNS SETOF ${SYNCED_USER_TYPE} LANGUAGE sql AS 'SELECT NULL::${SYNCED_USER_TYPE} LIMIT 0'`);
+      await expect(applyMigrations(db.admin, withChecksums(allMigrations(db.settings)))).rejects.toThrow(
+        /objects of your own use the type: function (public\.)?team_report\(\) depends on type.*Change or drop those objects of yours/,
+      );
+      const fn = await db.admin.query("SELECT to_regprocedure('public.team_report()') IS NOT NULL AS kept");
+      expect(fn.rows[0].kept).toBe(true);
+    } finally {
+      await db.admin.end();
+    }
+  });
+});
+
 describe("upgrading from a release whose sync functions returned the table's whole row", () => {
   it("drops and recreates them, so they return only the sync columns", async () => {
     // As an earlier release left them: same names and arguments, a row type with a private column.
@@ -166,7 +215,17 @@ describe("upgrading from a release whose sync functions returned the table's who
       expect(await result(SYNC_SIGNATURE)).toBe(SYNCED_USER_TYPE);
       expect(await result(CORE_SIGNATURE)).not.toMatch(/password_hash/);
       const row = await syncUser(db.admin, { id: id(1), email: "up@example.com", first: "Up", source: "backfill" });
-      expect(Object.keys(row).sort()).toEqual(["active", "created_at", "email", "first_name", "last_name", "last_seen_at", "retool_user_id", "updated_at"]);
+      expect(Object.keys(row).sort()).toEqual([
+        "active",
+        "created_at",
+        "email",
+        "first_name",
+        "last_name",
+        "last_seen_at",
+        "retool_user_id",
+        "row_key",
+        "updated_at",
+      ]);
       const overloads = await db.admin.query(
         "SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'sync_user' AND pronamespace = 'retool_sync'::regnamespace",
       );
