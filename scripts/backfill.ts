@@ -5,7 +5,7 @@ import { EXIT, newCommand, runMain, stopOnSignal } from "./lib/cli";
 import { connectDatabase } from "./lib/database";
 import { type Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
-import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
+import { addTargetOptions, requireScript, resolveTarget } from "./lib/syncTarget";
 import { BatchRunFailed, type BatchSummary, backfill } from "./lib/userBatches";
 
 if (require.main === module) {
@@ -23,14 +23,18 @@ Interrupted (Ctrl-C, kill, network loss, the database going away), run it again:
 last page it committed. The first Ctrl-C or SIGTERM abandons a Retool request in flight, lets a database
 call in hand commit, and prints the summary; a second one stops at once.
 
+It reads Retool's Users API (GET /users), which only Enterprise Premium has (docs.retool.com/api):
+on any other tier it stops before sending anything and says what works instead.
+
 Exit codes: 0 done, every user synced; 1 done but some users failed, or Retool/the database failed
-(progress up to the last committed page is kept, and the summary so far is printed); 2 bad usage
-(nothing was changed); 130 stopped by Ctrl-C or SIGTERM (rerun to resume).`,
+(progress up to the last committed page is kept, and the summary so far is printed); 2 bad usage, or
+the org's API tier has no Users API (nothing was changed); 130 stopped by Ctrl-C or SIGTERM (rerun to resume).`,
   );
   program.parse();
   const opts = program.opts();
   runMain(async () => {
     const target = resolveTarget(opts);
+    requireScript("backfill", target.apiTier);
     const stop = stopOnSignal(() => console.error("\nStopping: the database call in hand commits, then the summary (Ctrl-C again to stop now)."));
     const api = new RetoolClient({
       ...target.retool,

@@ -29,8 +29,8 @@ const STACK_SSLMODE: Record<PgConnection["sslmode"], string> = {
 };
 
 /**
- * The throwaway stack's config: business with the page's own current_user query and a scheduled
- * reconcile, so that both login roles exist; no Retool token, so nothing is sent to Retool.
+ * The throwaway stack's config: business with its defaults (the page's own current_user query,
+ * the page role); no Retool token, so nothing is sent to Retool.
  */
 export function e2eStackConfig(o: { admin: PgConnection; roles: { page: string; trusted: string }; canReadUsers: boolean }): automation.ConfigMap {
   const key = (k: string) => `${PROJECT}:${k}`;
@@ -46,7 +46,7 @@ export function e2eStackConfig(o: { admin: PgConnection; roles: { page: string; 
     }),
     [key("databaseAdminPassword")]: { value: o.admin.password, secret: true },
     [key("retoolRoles")]: plain({ page: { name: o.roles.page, canReadUsers: o.canReadUsers }, trusted: { name: o.roles.trusted } }),
-    [key("retool")]: plain({ url: "https://e2e.retool.invalid", continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" }),
+    [key("retool")]: plain({ url: "https://e2e.retool.invalid" }),
   };
 }
 
@@ -102,7 +102,7 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
     },
   );
   const configure = (canReadUsers: boolean) => stack.setAllConfig(e2eStackConfig({ admin, roles, canReadUsers }));
-  const as = async (kind: "page" | "trusted"): Promise<PgConnection> => {
+  const as = async (kind: "page"): Promise<PgConnection> => {
     const outputs = await stack.outputs();
     return { ...admin, user: roles[kind], password: String(outputs[`${kind}RolePassword`]?.value ?? "") };
   };
@@ -119,8 +119,7 @@ export async function runE2e(o: { cli: ResolvedPulumi; admin: PgConnection; keep
     const page = await as("page");
     const row = await query(page, `SELECT * FROM ${ENTRY_POINTS.page.name}('user_e2e1', 'e2e@example.com', 'End', 'ToEnd')`);
     expectThat("up", row.rows[0]?.retool_user_id === "user_e2e1", "the page role logs in with its stack-output password and syncs a user");
-    const trusted = await as("trusted");
-    await query(trusted, `SELECT * FROM ${ENTRY_POINTS.retoolUser.name}('user_e2e2', 'e2e2@example.com', NULL, NULL, true)`);
+    await query(page, `SELECT * FROM ${ENTRY_POINTS.page.name}('user_e2e2', 'e2e2@example.com', NULL, NULL)`);
     expectThat(
       "up",
       !(await canRun(page, `SELECT * FROM ${ENTRY_POINTS.retoolUser.name}('user_e2e1', 'x@example.com', NULL, NULL, false)`)),

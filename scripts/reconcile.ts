@@ -7,7 +7,7 @@ import { connectDatabase } from "./lib/database";
 import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
 import { type Progress, progress } from "./lib/progress";
 import { formatSummary } from "./lib/summary";
-import { addTargetOptions, resolveTarget } from "./lib/syncTarget";
+import { addTargetOptions, requireScript, resolveTarget } from "./lib/syncTarget";
 import { BatchRunFailed, type BatchSummary, emptySummary, syncBatch, tallyPage } from "./lib/userBatches";
 
 /** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
@@ -66,13 +66,18 @@ if (require.main === module) {
       .option("--apply", "repair: sync missing, changed and disabled users; rows unknown to Retool are only reported"),
   ).addHelpText(
     "after",
-    `\nExit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed; 2 bad usage.`,
+    `\nIt reads Retool's Users API (GET /users), which only Enterprise Premium has (docs.retool.com/api): on any other tier it stops
+before sending anything and says what works instead.
+
+Exit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed;
+2 bad usage, or the org's API tier has no Users API.`,
   );
   program.parse();
   const opts = program.opts();
   runMain(async () => {
     if (opts.check && opts.apply) throw new UsageError("--check reports and --apply repairs: pick one.");
     const target = resolveTarget(opts);
+    requireScript("reconcile", target.apiTier);
     const stop = stopOnSignal(() => console.error("\nStopping (Ctrl-C again to stop now)."));
     const api = new RetoolClient({ ...target.retool, signal: stop });
     const db = await connectDatabase(target.database);

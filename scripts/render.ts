@@ -2,7 +2,7 @@
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
 import { stackArtifacts } from "../infra/builders/stackArtifacts";
-import { retoolLayout } from "../infra/domain/retoolLayout";
+import { stackLayout } from "../infra/config/syncChoices";
 import { writeArtifacts } from "../infra/providers/artifactWriter";
 import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
 import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
@@ -15,7 +15,7 @@ export interface RenderResult {
 
 export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {
   const { settings, secretsMissing, secretsPresent } = stackSettingsFromFile(stack, projectDir);
-  const artifacts = stackArtifacts({ settings, layout: retoolLayout(settings, secretsPresent), stack });
+  const artifacts = stackArtifacts({ settings, layout: stackLayout(settings, secretsPresent), stack });
   writeArtifacts(outDir, artifacts);
   return { files: artifacts.map((a) => a.path), secretsMissing };
 }

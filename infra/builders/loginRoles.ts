@@ -3,7 +3,7 @@
 // Retool cannot hold the database's connections or locks for long. `pulumi up` creates them with
 // @pulumi/postgresql; createRoleSql is the same role for a database set up by hand (and the tests).
 import type { StackSettings } from "../config/schema";
-import { syncPaths } from "../domain/syncPaths";
+import { stackSyncPaths } from "../config/syncChoices";
 import { ident, literal } from "./sql/identifiers";
 import type { RoleKind } from "./sql/syncApi";
 
@@ -18,7 +18,7 @@ export interface LoginRoleSpec {
 /** The roles the stack's plan uses (see syncPaths), with their limits. */
 export function loginRoles(settings: StackSettings): LoginRoleSpec[] {
   const r = settings.retoolRoles;
-  return syncPaths(settings).roles.map((kind) => ({
+  return stackSyncPaths(settings).roles.map((kind) => ({
     kind,
     name: r[kind].name,
     connectionLimit: r.connectionLimit,

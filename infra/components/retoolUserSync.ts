@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../config/schema";
-import { retoolLayout } from "../domain/retoolLayout";
+import { stackLayout } from "../config/syncChoices";
 import { RetoolSync } from "./retoolSync";
 import { checkArgs, type RetoolUserSyncArgs, resolveSettings } from "./retoolUserSyncArgs";
 import { UsersDatabase } from "./usersDatabase";
@@ -47,7 +47,7 @@ export class RetoolUserSync extends pulumi.ComponentResource {
     const stack = pulumi.getStack();
 
     this.database = new UsersDatabase(`${prefix}users`, { settings, resolved, adminPassword: args.database.adminPassword }, { parent: this });
-    const layout = retoolLayout(settings, checked.secretsPresent);
+    const layout = stackLayout(settings, checked.secretsPresent);
     this.retool = new RetoolSync(
       `${prefix}retool`,
       {

@@ -3,13 +3,14 @@
 // reads them as such, the scripts from the environment).
 import { z } from "zod";
 import { EMAIL_CHARSETS } from "../domain/emailRules";
+import { PLANS } from "../domain/plans";
+import { API_TIERS } from "../domain/retoolApi";
+import { CONTINUE_PAGE_CHECKS, unmetNeeds } from "../domain/syncPaths";
+import { describeNeed, stackSyncPaths, syncChoicesOf } from "./syncChoices";
+
+export type { Plan } from "../domain/plans";
 
 export const PROJECT = "retool-user-sync";
-
-export const PLANS = ["free", "team", "business", "enterprise"] as const;
-export type Plan = (typeof PLANS)[number];
-/** Plans whose Retool org has the REST API (docs.retool.com, org-users/concepts/retool-api: Business and Enterprise). */
-export const PLANS_WITH_API: readonly Plan[] = ["business", "enterprise"];
 
 export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
@@ -99,9 +100,6 @@ const resourceSchema = (name: string) =>
 // Five cron fields; Retool schedules workflows with standard cron syntax.
 const CRON = /^(\S+\s+){4}\S+$/;
 
-/** How a business stack checks the Continue page's data (see README: trust). */
-export const CONTINUE_PAGE_CHECKS = ["retool-api", "current-user"] as const;
-
 export const retoolSchema = z.strictObject({
   /** https://<org>.retool.com or a self-hosted origin, without /api/v2. */
   url: z
@@ -125,8 +123,24 @@ export const retoolSchema = z.strictObject({
       api: resourceSchema("retool-user-sync-api"),
     })
     .prefault({}),
-  /** business: retool-api (default) checks the page's claim against Retool's API; current-user syncs from a query on current_user. */
+  /**
+   * The org's Retool API tier, where the plan has several (enterprise: enterprise-base or
+   * enterprise-premium). Default: the smallest the plan guarantees (docs.retool.com/api).
+   */
+  apiTier: z.enum(API_TIERS).optional(),
+  /**
+   * business: current-user (the only check, and the default) syncs from the page's own query on
+   * current_user. retool-api is refused: it needs the Users API, which only Enterprise Premium has.
+   */
   continuePageCheck: z.enum(CONTINUE_PAGE_CHECKS).optional(),
+  /**
+   * enterprise: the user attribute (defined in Settings > User attributes) that the event
+   * workflows set to the row's key, for queries on current_user.metadata. Unset: no write-back.
+   */
+  rowKeyAttribute: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: "rowKeyAttribute must be a user attribute name: a letter or _, then letters, digits or _" })
+    .optional(),
   /** Where the Continue page sends users once their row exists: a Retool app path or URL. */
   homeAppUrl: z.string().min(1).default("/"),
   /** UUID of the imported Continue page workflow, so the page's query points at it. */
@@ -139,7 +153,7 @@ export const retoolSchema = z.strictObject({
   timezone: z.string().min(1).default("UTC"),
   /** Client-side limit on Retool API calls; Retool's Terraform provider uses 45. 0 turns it off. */
   rateLimitPerMinute: z.coerce.number().int().min(0).default(45),
-  /** Cron for the scheduled reconcile workflow (business, enterprise); unset renders none. */
+  /** Cron for the scheduled reconcile workflow (needs the Users API: Enterprise Premium); unset renders none. */
   reconcileSchedule: z.string().regex(CRON, { message: 'reconcileSchedule must be five cron fields, e.g. "0 * * * *" for hourly' }).optional(),
 });
 
@@ -157,28 +171,19 @@ export const stackSettingsSchema = z
     retool: retoolSchema.prefault({}),
   })
   .superRefine((s, ctx) => {
-    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    const needsApi = "looks users up in Retool's REST API, so retool.url is required (e.g. https://acme.retool.com)";
-    if (s.plan === "enterprise" && !s.retool.url) problem(["retool", "url"], `the enterprise plan's User Created workflow ${needsApi}`);
-    if (s.retool.continuePageCheck !== undefined && s.plan !== "business") {
-      problem(
-        ["retool", "continuePageCheck"],
-        `only the business plan chooses how the Continue page is checked (free and team have no check to make, enterprise has no page); remove it`,
-      );
+    // What the plan and tier cannot serve (domain/syncPaths.ts decides, syncChoices.ts words it).
+    const choices = syncChoicesOf(s);
+    for (const need of unmetNeeds(choices)) {
+      if (need.setting === "retoolApiToken") continue; // a secret: stackSettings.ts judges it with the other secrets
+      ctx.addIssue({ code: "custom", path: need.setting.split("."), message: describeNeed(need, choices) });
     }
-    if (s.plan === "business" && (s.retool.continuePageCheck ?? "retool-api") === "retool-api" && !s.retool.url) {
-      problem(
-        ["retool", "url"],
-        "business checks the Continue page's claim against Retool's REST API (retool.continuePageCheck: retool-api, the default), so retool.url is required (e.g. https://acme.retool.com); or set retool.continuePageCheck: current-user",
-      );
-    }
-    if (s.retool.reconcileSchedule !== undefined) {
-      if (!PLANS_WITH_API.includes(s.plan)) {
-        problem(
-          ["retool", "reconcileSchedule"],
-          "the scheduled reconcile reads Retool's REST API, which only the business and enterprise plans have; remove retool.reconcileSchedule",
-        );
-      } else if (!s.retool.url) problem(["retool", "url"], `the scheduled reconcile ${needsApi}`);
+    const paths = stackSyncPaths(s);
+    if (paths.usesApi && !s.retool.url) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["retool", "url"],
+        message: `this stack's workflows call Retool's REST API (${paths.apiOperations.join(", ")}), so retool.url is required (e.g. https://acme.retool.com)`,
+      });
     }
   });
 

@@ -1,9 +1,10 @@
 // Validates a stack's raw config once and returns one typed object. Both the Pulumi program and
 // the scripts come through here, so a stack that `render` accepts is a stack `pulumi up` accepts.
 import type { z } from "zod";
-import { syncPaths } from "../domain/syncPaths";
-import { PLANS_WITH_API, PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
+import { syncPaths, unmetNeeds } from "../domain/syncPaths";
+import { PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
 import { type ConfigOrigin, type SettingsSource, stackFileSource } from "./settingsSource";
+import { describeNeed, stackLayout, syncChoicesOf } from "./syncChoices";
 
 export type { ConfigOrigin } from "./settingsSource";
 
@@ -82,30 +83,37 @@ export interface ParsedStackConfig {
 /** Secrets that depend on other settings: the Retool tokens only make sense with an API to call. */
 function retoolSecretProblems(settings: StackSettings, present: string[], source: SettingsSource): string[] {
   const problems: string[] = [];
+  const choices = syncChoicesOf(settings);
+  const paths = syncPaths(choices);
+  const remove = (key: SecretKey) => `remove it: ${source.removeSecret(key)}`;
+  if (present.includes("retoolApiToken")) {
+    const need = unmetNeeds(choices, { createsResources: true }).find((n) => n.setting === "retoolApiToken");
+    const fix = `${remove("retoolApiToken")}, and create the resources by hand from the rendered retool-resource-*.json files`;
+    if (need) problems.push(`${source.key("retoolApiToken")}: is set, but ${describeNeed(need, choices, fix)}`);
+  }
+  if (present.includes("retoolUsersReadToken") && !paths.usesApi) {
+    problems.push(
+      `${source.key("retoolUsersReadToken")}: is set, but no workflow of this stack calls Retool's API (it is carried by the API resource, which only workflows that call the API use); ${remove("retoolUsersReadToken")}`,
+    );
+  }
   for (const key of ["retoolApiToken", "retoolUsersReadToken"] as const) {
-    if (!present.includes(key)) continue;
-    const remove = `remove it: ${source.removeSecret(key)}`;
-    if (!PLANS_WITH_API.includes(settings.plan)) {
-      problems.push(`${source.key(key)}: is set, but plan ${settings.plan} has no Retool REST API (only ${PLANS_WITH_API.join(" and ")} do); ${remove}`);
-    } else if (!settings.retool.url) {
+    if (present.includes(key) && !settings.retool.url && problems.length === 0) {
       problems.push(`${source.key(key)}: is set, but ${source.key("retool.url")} is not; set retool.url to your Retool origin, e.g. https://acme.retool.com`);
-    } else if (key === "retoolUsersReadToken" && !syncPaths(settings).usesApi) {
-      problems.push(
-        `${source.key(key)}: is set, but no workflow of this stack reads Retool's API (retool.continuePageCheck is current-user and there is no reconcileSchedule); ${remove}`,
-      );
     }
   }
   return problems;
 }
 
 /**
- * The secrets `pulumi up` needs for these settings. With retoolApiToken the program creates the
- * Retool resources itself, so when a workflow reads Retool's API it also needs the users:read
- * token that the API resource carries (unless an admin made that resource: retool.resources.api.id).
+ * The secrets `pulumi up` needs for these settings. Where the program creates the Retool
+ * resources itself (retoolApiToken on a tier with the Resources endpoints) and a workflow calls
+ * Retool's API, it also needs the token that the API resource carries (unless an admin made that
+ * resource: retool.resources.api.id).
  */
 export function requiredSecrets(settings: StackSettings, present: string[]): SecretKey[] {
   const required: SecretKey[] = [...REQUIRED_SECRET_KEYS];
-  if (present.includes("retoolApiToken") && syncPaths(settings).usesApi && !settings.retool.resources.api.id) required.push("retoolUsersReadToken");
+  const layout = stackLayout(settings, present);
+  if (layout.managed && layout.usesApi && !settings.retool.resources.api.id) required.push("retoolUsersReadToken");
   return required;
 }
 

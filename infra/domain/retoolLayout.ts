@@ -1,35 +1,39 @@
-// What the Retool side of a stack consists of, decided once from the settings and which secrets
-// are set, so that the program, render and the tests agree on it.
-import { PLANS_WITH_API, type StackSettings } from "../config/schema";
-import { type SyncPaths, syncPaths } from "./syncPaths";
+// What the Retool side of a stack consists of, derived from its sync paths and what it was given
+// (a Retool URL, the API tokens, the ids of resources an admin made), so that the program, render
+// and the tests agree on it. Resources are created through Retool's API only where the org's tier
+// has the Resources endpoints (Enterprise Premium); everywhere else they are rendered files.
+import { orgHas } from "./plans";
+import { type SyncChoices, type SyncPaths, syncPaths } from "./syncPaths";
 
-export type WorkflowTrigger = "continue-page" | "user-created" | "login-attempted" | "reconcile-schedule";
 /** The Retool resources: one per database role, and Retool's own API. */
 export type ResourceKind = "page" | "trusted" | "api";
 
+export interface LayoutInputs extends SyncChoices {
+  /** retool.url is set. */
+  retoolUrl: boolean;
+  /** retoolApiToken is set: the token `pulumi up` manages resources with. */
+  apiToken: boolean;
+  /** retoolUsersReadToken is set: the token the API resource carries. */
+  apiResourceToken: boolean;
+  /** Resources an admin made by hand, whose ids config gives. */
+  givenIds: readonly ResourceKind[];
+}
+
 export interface RetoolLayout extends SyncPaths {
-  /** retoolApiToken is set: the program creates the resources it can through Retool's REST API. */
+  /** The program creates the resources it can through Retool's REST API. */
   managed: boolean;
   /** The Retool resources the stack's workflows and page use. */
   resources: ResourceKind[];
-  /** Those the program creates: managed, and no id given in config (the API one also needs the users:read token). */
+  /** Those the program creates: managed, no id given in config, and for the API one its token. */
   created: ResourceKind[];
   /** Free, team and business: the Continue page app. */
   continuePageApp: boolean;
-  workflows: WorkflowTrigger[];
 }
 
-export function retoolLayout(settings: StackSettings, secretsPresent: readonly string[]): RetoolLayout {
-  const paths = syncPaths(settings);
-  const managed = PLANS_WITH_API.includes(settings.plan) && settings.retool.url !== undefined && secretsPresent.includes("retoolApiToken");
+export function retoolLayout(inputs: LayoutInputs): RetoolLayout {
+  const paths = syncPaths(inputs);
+  const managed = inputs.retoolUrl && inputs.apiToken && orgHas(inputs.plan, inputs.apiTier, "resources");
   const resources: ResourceKind[] = [...paths.roles, ...(paths.usesApi ? (["api"] as const) : [])];
-  const created = resources.filter(
-    (kind) => managed && settings.retool.resources[kind].id === undefined && (kind !== "api" || secretsPresent.includes("retoolUsersReadToken")),
-  );
-  const workflows: WorkflowTrigger[] = [];
-  // The current-user page syncs from its own query: no workflow to call.
-  if (paths.continuePage === "claims" || paths.continuePage === "retool-api") workflows.push("continue-page");
-  if (settings.plan === "enterprise") workflows.push("user-created", "login-attempted");
-  if (paths.scheduledReconcile) workflows.push("reconcile-schedule");
-  return { ...paths, managed, resources, created, continuePageApp: paths.continuePage !== undefined, workflows };
+  const created = resources.filter((kind) => managed && !inputs.givenIds.includes(kind) && (kind !== "api" || inputs.apiResourceToken));
+  return { ...paths, managed, resources, created, continuePageApp: paths.continuePage !== undefined };
 }

@@ -1,7 +1,18 @@
 // Where backfill and reconcile read from and write to: Retool's API and the database, from flags,
 // the environment or the stack (--stack), in that order. Secrets come only from flags or the
 // environment: the stack file holds them encrypted, and only `pulumi` can decrypt them.
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { apiTierOf } from "../../infra/config/syncChoices";
+import {
+  API_ACCESS_DOCS,
+  API_OPERATIONS,
+  API_TIER_LABELS,
+  API_TIERS,
+  type ApiTier,
+  ENDPOINT_GROUP_LABELS,
+  smallestTierWith,
+} from "../../infra/domain/retoolApi";
+import { type ApiScript, SCRIPT_OPERATIONS, scriptWorks } from "../../infra/domain/syncPaths";
 import { describeConnection, type PgConnection } from "../../infra/providers/pgConnection";
 import type { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
 import { PROJECT_DIR, UsageError, wholeNumber } from "./cli";
@@ -15,6 +26,7 @@ export interface SyncTargetOptions {
   databaseUrl?: string;
   /** Already parsed by the option's wholeNumber(0). */
   rateLimit?: number;
+  apiTier?: ApiTier;
 }
 
 export interface SyncTarget {
@@ -23,6 +35,8 @@ export interface SyncTarget {
   /** For messages and the progress key: never a secret. */
   retoolUrl: string;
   databaseLabel: string;
+  /** The org's Retool API tier: from --api-tier, RETOOL_API_TIER, or the stack (its setting or its plan's smallest). */
+  apiTier: ApiTier;
 }
 
 /** The flags both commands take. */
@@ -32,7 +46,12 @@ export function addTargetOptions(program: Command): Command {
     .option("--retool-url <url>", "Retool origin, e.g. https://acme.retool.com (env RETOOL_URL)")
     .option("--retool-token <token>", "Retool API token with users:read (env RETOOL_API_TOKEN; prefer the env var, flags show in ps)")
     .option("--database-url <url>", "postgres://user:password@host:port/db?sslmode=require (env DATABASE_URL)")
-    .option("--rate-limit <perMinute>", "Retool API requests per minute; 0 for none (default: the stack's retool.rateLimitPerMinute, else 45)", wholeNumber(0));
+    .option("--rate-limit <perMinute>", "Retool API requests per minute; 0 for none (default: the stack's retool.rateLimitPerMinute, else 45)", wholeNumber(0))
+    .addOption(
+      new Option("--api-tier <tier>", "the org's Retool API tier (env RETOOL_API_TIER; default: the stack's retool.apiTier, else its plan's smallest)").choices(
+        API_TIERS,
+      ),
+    );
 }
 
 /** Flags win over the environment, which wins over the stack file. */
@@ -52,10 +71,49 @@ export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = pro
     database = { host: d.host, port: d.port, database: d.name, user: d.adminUser, password, sslmode: d.sslmode };
   } else throw new UsageError("No database: pass --database-url, set DATABASE_URL, or use --stack.");
   const rate = o.rateLimit ?? settings?.retool.rateLimitPerMinute ?? 45;
+  const apiTier = o.apiTier ?? apiTierFromEnv(env) ?? (settings ? apiTierOf(settings) : undefined);
+  if (!apiTier) {
+    throw new UsageError(
+      `Which Retool API tier is the org on? Pass --stack, or --api-tier (or RETOOL_API_TIER) with one of ${API_TIERS.join(", ")}. Reading users needs enterprise-premium (${API_ACCESS_DOCS}).`,
+    );
+  }
   return {
-    retool: { url: retoolUrl, token, rateLimitPerMinute: rate, tokenHint: "set RETOOL_API_TOKEN to a token with the users:read scope" },
+    retool: { url: retoolUrl, token, rateLimitPerMinute: rate, tokenHint: `set RETOOL_API_TOKEN to a token with the ${USERS_READ} scope`, apiTier },
     database,
     retoolUrl,
     databaseLabel: describeConnection(database),
+    apiTier,
   };
+}
+
+const USERS_READ = API_OPERATIONS["GET /users"].scope;
+
+function apiTierFromEnv(env: NodeJS.ProcessEnv): ApiTier | undefined {
+  const value = env.RETOOL_API_TIER;
+  if (value === undefined || value === "") return undefined;
+  if (!(API_TIERS as readonly string[]).includes(value))
+    throw new UsageError(`RETOOL_API_TIER is ${JSON.stringify(value)}; it must be one of ${API_TIERS.join(", ")}.`);
+  return value as ApiTier;
+}
+
+/** The script cannot run on this tier: said before any request, with what works instead. */
+export class PlanUnavailable extends UsageError {}
+
+/**
+ * Stops a script before it sends anything when the org's tier lacks what it reads, naming the
+ * endpoint group, the tier that has it, and what works on this plan instead.
+ */
+export function requireScript(script: ApiScript, tier: ApiTier, usersTable = "the users table"): void {
+  if (scriptWorks(script, tier)) return;
+  const op = SCRIPT_OPERATIONS[script];
+  const group = API_OPERATIONS[op].group;
+  const needs = smallestTierWith(group);
+  throw new PlanUnavailable(
+    [
+      `${script} cannot run on this org: it reads Retool's users with ${op}, one of the ${ENDPOINT_GROUP_LABELS[group]} endpoints, which only ${API_TIER_LABELS[needs]} has (${API_ACCESS_DOCS}); this org's API tier is ${API_TIER_LABELS[tier]}. Nothing was sent to Retool.`,
+      "What works on this plan instead: every user syncs at sign-in (the Continue page, or Retool Events' Login Attempted on Enterprise), so a user who signs in gets a row.",
+      `The drift and last-seen report can be built from ${usersTable} itself: rows with no retool_user_id have never signed in, and last_seen_at says when each user last did (README: plans).`,
+      `If the org is on ${API_TIER_LABELS[needs]}, say so: --api-tier ${needs}, RETOOL_API_TIER=${needs}, or retool.apiTier in the stack.`,
+    ].join("\n"),
+  );
 }

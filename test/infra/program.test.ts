@@ -40,7 +40,7 @@ async function runProgram(config: Record<string, unknown>): Promise<Run> {
 }
 
 const url = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com" } };
-const currentUser = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com", continuePageCheck: "current-user" } };
+const premium = { [`${PROJECT}:retool`]: { url: "https://acme.retool.com", apiTier: "enterprise-premium" } };
 const token = { [`${PROJECT}:retoolApiToken`]: API_TOKEN };
 const readToken = { [`${PROJECT}:retoolUsersReadToken`]: READ_TOKEN };
 
@@ -61,11 +61,10 @@ const EVENTS = ["workflow-retool-event-login-attempted.json", "workflow-retool-e
 const GRAPHS: [string, string, Record<string, unknown>, string[], string[], string[]][] = [
   ["free", "no token", {}, ["page"], [], ["workflow-continue-page.json"]],
   ["team", "no token", {}, ["page"], [], ["workflow-continue-page.json"]],
-  ["business", "no token", url, ["trusted"], [], ["workflow-continue-page.json"]],
-  ["business", "both tokens", { ...url, ...token, ...readToken }, ["trusted"], ["trusted", "api"], ["workflow-continue-page.json"]],
-  ["business", "the current-user page and a management token", { ...currentUser, ...token }, ["page"], ["page"], []],
-  ["enterprise", "no token", url, ["trusted"], [], EVENTS],
-  ["enterprise", "both tokens", { ...url, ...token, ...readToken }, ["trusted"], ["trusted", "api"], EVENTS],
+  ["business", "no token", url, ["page"], [], []],
+  ["enterprise", "no token (Base)", url, ["trusted"], [], ["workflow-retool-event-login-attempted.json"]],
+  ["enterprise", "no token (Premium)", premium, ["trusted"], [], EVENTS],
+  ["enterprise", "both tokens (Premium)", { ...premium, ...token, ...readToken }, ["trusted"], ["trusted", "api"], EVENTS],
 ];
 
 describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, roles, created, workflows) => {
@@ -108,7 +107,7 @@ describe.each(GRAPHS)("the program on plan %s with %s", (plan, _what, extra, rol
 
 describe("the program's Retool side", () => {
   it("points the workflows at the resources it created, each at the one its role fits", async () => {
-    const { outputs } = await runProgram(stackConfig("enterprise", { ...url, ...token, ...readToken }));
+    const { outputs } = await runProgram(stackConfig("enterprise", { ...premium, ...token, ...readToken }));
     const workflow = (await resolvedValue(outputs!.retoolWorkflows))["workflow-retool-event-user-created.json"] as {
       blockData: { pluginId: string; resourceName: string }[];
     };
@@ -119,7 +118,7 @@ describe("the program's Retool side", () => {
   });
 
   it("gives each created resource its own role's password, and the API one the users:read token", async () => {
-    const { registrations } = await runProgram(stackConfig("business", { ...url, ...token, ...readToken }));
+    const { registrations } = await runProgram(stackConfig("enterprise", { ...premium, ...token, ...readToken }));
     const secretOf = (name: string) => (registrations.find((r) => r.name === name)!.inputs.secret as { value: string }).value;
     expect(secretOf("retool-trusted")).toBe(ROLE_PASSWORD);
     expect(secretOf("retool-api")).toBe(READ_TOKEN);
@@ -127,10 +126,12 @@ describe("the program's Retool side", () => {
     expect(spec.options.database_options.username).toBe("retool_sync_trusted");
   });
 
-  it("refuses a Retool token on a plan without Retool's API, before registering anything", async () => {
-    const { error, registrations } = await runProgram(stackConfig("team", { ...url, ...token }));
+  it.each(["team", "business", "enterprise"])("refuses a resource-management token on %s's default tier, before registering anything", async (plan) => {
+    const { error, registrations } = await runProgram(stackConfig(plan, { ...url, ...token }));
     expect(error).toBeInstanceOf(pulumi.RunError);
-    expect(error!.message).toMatch(/retoolApiToken: is set, but plan team has no Retool REST API/);
+    expect(error!.message).toMatch(
+      /retoolApiToken: is set, but with this token `pulumi up` creates the Retool resources with POST \/resources.*Enterprise Premium/,
+    );
     expect(registrations).toEqual([]);
   });
 });
@@ -169,12 +170,12 @@ describe("the program", () => {
   });
 
   it("makes each role with the limits the settings give it", async () => {
-    const config = stackConfig("business", { ...currentUser, [`${PROJECT}:retoolRoles`]: { connectionLimit: 5, statementTimeoutMs: 9000 } });
+    const config = stackConfig("business", { ...url, [`${PROJECT}:retoolRoles`]: { connectionLimit: 5, statementTimeoutMs: 9000 } });
     const { registrations } = await runProgram(config);
     const [spec] = loginRoles(
       settingsFor("app", {
         plan: "business",
-        retool: { url: "https://acme.retool.com", continuePageCheck: "current-user" },
+        retool: { url: "https://acme.retool.com" },
         retoolRoles: { connectionLimit: 5, statementTimeoutMs: 9000 },
       }),
     );

@@ -10,6 +10,7 @@ import { driftCount, readDrift, usersToRepair } from "../../scripts/lib/drift";
 import { FakeRetool, retoolUser } from "../../scripts/lib/fakeRetool/fakeRetool";
 import { backfill, syncBatch } from "../../scripts/lib/userBatches";
 import { repairDrift } from "../../scripts/reconcile";
+import { projectWithStack } from "../support/project";
 import { type Provisioned, provision, syncUser } from "../support/provisioned";
 import { until } from "../support/until";
 
@@ -79,6 +80,7 @@ function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoo
     env: {
       ...process.env,
       RETOOL_API_TOKEN: TOKEN,
+      RETOOL_API_TIER: "enterprise-premium",
       DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
     },
     stdio,
@@ -90,6 +92,89 @@ const progressNow = (db: Provisioned) => db.admin.query("SELECT pages, finished 
 /** Waits until the script has committed at least `pages` pages. */
 const committed = (db: Provisioned, pages: number) =>
   until(`the backfill to commit ${pages} pages`, async () => ((await progressNow(db))?.pages ?? 0) >= pages, 15_000);
+
+/** A script as a user runs it, with the given flags and environment; its exit code and output. */
+function runScript(script: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    const c = spawn(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = "";
+    let err = "";
+    c.stdout.on("data", (d) => (out += d));
+    c.stderr.on("data", (d) => (err += d));
+    c.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+const databaseUrl = (db: Provisioned) => `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`;
+
+describe("on a tier without the Users API", () => {
+  it.each(["backfill", "reconcile"])(
+    "%s sends no request, exits 2 and says what works on the plan instead",
+    async (script) => {
+      // A Retool that answers as a Business org does: 403 for /users.
+      fake = await new FakeRetool({ token: TOKEN, users: realisticUsers(), tier: "business" }).start();
+      db = await provision(BUSINESS);
+      for (const how of [
+        ["--api-tier", "business"],
+        ["--api-tier", "enterprise-base"],
+      ]) {
+        const r = await runScript(script, ["--retool-url", fake.url, ...how], { RETOOL_API_TOKEN: TOKEN, DATABASE_URL: databaseUrl(db) });
+        expect(r.code, r.err).toBe(2);
+        expect(r.err).toContain(
+          `${script} cannot run on this org: it reads Retool's users with GET /users, one of the Users endpoints, which only Enterprise Premium has`,
+        );
+        expect(r.err).toContain("docs.retool.com/api");
+        expect(r.err).toMatch(/every user syncs at sign-in/);
+        expect(r.err).toMatch(/last_seen_at/);
+        expect(r.err).not.toMatch(/missing the scope|users:read/);
+      }
+      expect(fake.requests).toEqual([]);
+      expect((await db.admin.query("SELECT count(*)::int AS n FROM public.users")).rows[0].n).toBe(0);
+    },
+    60_000,
+  );
+
+  it("reads the tier from the stack: a business stack stops the same way", async () => {
+    fake = await new FakeRetool({ token: TOKEN, tier: "business" }).start();
+    const project = projectWithStack(
+      `config:\n  retool-user-sync:plan: business\n  retool-user-sync:database: { host: 127.0.0.1, name: app, adminUser: postgres, sslmode: disable }\n  retool-user-sync:retool: { url: ${fake.url} }\n`,
+    );
+    const r = await runScript("backfill", ["--stack", "ci"], { RUS_PROJECT_DIR: project, RETOOL_API_TOKEN: TOKEN, PGPASSWORD: "unused" });
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/this org's API tier is Business\. Nothing was sent to Retool/);
+    expect(fake.requests).toEqual([]);
+  }, 30_000);
+
+  it("a 403 for an endpoint outside the declared tier says so, not that a scope is missing", async () => {
+    fake = await new FakeRetool({ token: TOKEN, users: realisticUsers(), tier: "business" }).start();
+    const err = await api({ apiTier: "business", retries: 0 })
+      .request("GET", "/users")
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /failed with 403.*GET \/users is one of Retool's Users endpoints, which only the Enterprise Premium API tier and above have .*this org's tier is Business, so no token scope can help/,
+    );
+    expect((err as Error).message).not.toMatch(/missing the scope/);
+    // Not knowing the tier, it names the scope and the tier alike.
+    const unsure = await api({ retries: 0 })
+      .request("GET", "/users")
+      .catch((e: Error) => e);
+    expect((unsure as Error).message).toMatch(/missing the scope users:read.*If the org is not on Enterprise Premium, no scope helps/);
+  });
+
+  it("with Enterprise Premium declared, backfills 250 users exactly", async () => {
+    const users = Array.from({ length: 250 }, (_, i) => retoolUser(i + 1));
+    fake = await new FakeRetool({ token: TOKEN, users, tier: "enterprise-premium" }).start();
+    db = await provision(BUSINESS);
+    const r = await runScript("backfill", ["--retool-url", fake.url, "--api-tier", "enterprise-premium", "--rate-limit", "0", "--json"], {
+      RETOOL_API_TOKEN: TOKEN,
+      DATABASE_URL: databaseUrl(db),
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ users: 250, counts: { created: 250, failed: 0 } });
+    const rows = await db.admin.query("SELECT retool_user_id FROM public.users ORDER BY retool_user_id");
+    expect(rows.rows.map((x) => x.retool_user_id)).toEqual(users.map((u) => u.id).sort());
+  }, 60_000);
+});
 
 describe("backfill", () => {
   it("syncs every user with one database round trip per page and reports each outcome", async () => {
@@ -366,6 +451,7 @@ describe("reconcile", () => {
     const env = {
       ...process.env,
       RETOOL_API_TOKEN: TOKEN,
+      RETOOL_API_TIER: "enterprise-premium",
       DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
     };
     const run = (args: string[]) =>

@@ -3,26 +3,20 @@
 
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stackArtifacts } from "../../infra/builders/stackArtifacts";
-import { retoolLayout } from "../../infra/domain/retoolLayout";
+import { stackLayout } from "../../infra/config/syncChoices";
 import { isOwnedFile } from "../../infra/providers/artifactWriter";
 import { renderedFilesProvider } from "../../infra/providers/renderedFilesProvider";
 import { stackSettingsFromFile } from "../../scripts/lib/stackSettingsFromFile";
 import { renderStack } from "../../scripts/render";
 import { connect, createStackRoles, freshDatabase } from "../support/database";
+import { projectWithStack } from "../support/project";
 import { provision } from "../support/provisioned";
 import { runSerializedProvider } from "../support/serializedProvider";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-function projectWithStack(yaml: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-render-"));
-  fs.writeFileSync(path.join(dir, "Pulumi.ci.yaml"), yaml);
-  return dir;
-}
 
 const STACK = `config:
   retool-user-sync:plan: team
@@ -30,7 +24,8 @@ const STACK = `config:
   retool-user-sync:databaseAdminPassword: { secure: v1:placeholder }
 `;
 
-const ENTERPRISE_RETOOL = "\n  retool-user-sync:retool: { url: https://acme.retool.com }";
+const ENTERPRISE_RETOOL = "\n  retool-user-sync:retool: { url: https://acme.retool.com, apiTier: enterprise-premium }";
+const BUSINESS_RETOOL = "\n  retool-user-sync:retool: { url: https://acme.retool.com }";
 const ENTERPRISE = STACK.replace("plan: team", "plan: enterprise") + ENTERPRISE_RETOOL;
 
 async function schemaFingerprint(conn: Parameters<typeof connect>[0]): Promise<string> {
@@ -96,9 +91,8 @@ describe("render", () => {
     const variants: [string, string][] = [
       ["free", ""],
       ["team", "\n  retool-user-sync:usersTable: { mode: adopt, name: people }"],
-      ["business", retool("{ url: https://acme.retool.com, reconcileSchedule: '0 3 * * *' }")],
-      ["business", retool("{ continuePageCheck: current-user }")],
-      ["enterprise", retool("{ url: https://acme.retool.com, reconcileSchedule: '0 3 * * *' }")],
+      ["business", retool("{ url: https://acme.retool.com }")],
+      ["enterprise", retool("{ url: https://acme.retool.com, apiTier: enterprise-premium, reconcileSchedule: '0 3 * * *' }")],
     ];
     const rendered = new Set<string>();
     for (const [plan, extra] of variants) {
@@ -111,7 +105,7 @@ describe("render", () => {
   });
 
   it("gives byte-identical files for the same config in separate processes, run by tsx and by ts-node", () => {
-    const project = projectWithStack(STACK.replace("plan: team", "plan: business") + ENTERPRISE_RETOOL);
+    const project = projectWithStack(STACK.replace("plan: team", "plan: business") + BUSINESS_RETOOL);
     const render = (runner: string[], out: string) =>
       execFileSync(process.execPath, [...runner, path.join(ROOT, "scripts/render.ts"), "--stack", "ci", "--out", out], {
         cwd: ROOT,
@@ -156,7 +150,7 @@ describe("pulumi up's files", () => {
     const byUp = path.join(project, "out-up");
     renderStack("ci", byRender, project);
     const settings = stackSettingsFromFile("ci", project);
-    const files = stackArtifacts({ settings: settings.settings, layout: retoolLayout(settings.settings, settings.secretsPresent), stack: "ci" });
+    const files = stackArtifacts({ settings: settings.settings, layout: stackLayout(settings.settings, settings.secretsPresent), stack: "ci" });
     await renderedFilesProvider.create!({ dir: byUp, files });
     const list = (d: string) => (fs.readdirSync(d, { recursive: true }) as string[]).sort();
     expect(list(byUp)).toEqual(list(byRender));
@@ -171,7 +165,7 @@ describe("pulumi up's files", () => {
     fs.writeFileSync(path.join(dir, "notes.md"), "ours");
     fs.writeFileSync(path.join(dir, "retool-resource.json"), "{}");
     const settings = stackSettingsFromFile("ci", project);
-    const files = stackArtifacts({ settings: settings.settings, layout: retoolLayout(settings.settings, settings.secretsPresent), stack: "ci" });
+    const files = stackArtifacts({ settings: settings.settings, layout: stackLayout(settings.settings, settings.secretsPresent), stack: "ci" });
     const out = await runSerializedProvider(
       "./infra/providers/renderedFilesProvider",
       "renderedFilesProvider",

@@ -1,14 +1,15 @@
 // The Continue page: a one-screen Retool app, shipped as a Toolscript ZIP (Retool's "Import app
 // from ZIP"). After login the user presses Continue; the page syncs the signed-in user's row and,
 // once it exists, opens the home app. How it syncs follows the stack's Continue page mode:
-//   claims, retool-api: a WorkflowRun query runs the Continue page workflow with current_user's
-//                       fields (the workflow decides what to believe);
+//   claims:             a WorkflowRun query runs the Continue page workflow with current_user's
+//                       fields (free and team: nothing can check them);
 //   current-user:       its own SQL query on the page resource, with only current_user values,
 //                       which Retool's query-spoofing check verifies on its server.
 // File layout and attribute forms follow Retool's own source-control and ZIP exports; the README
 // gives the same page as manual steps.
 import { strToU8, zipSync } from "fflate";
 import type { StackSettings } from "../../config/schema";
+import { PLAN_CAPABILITIES } from "../../domain/plans";
 import type { RetoolLayout } from "../../domain/retoolLayout";
 import { CONTINUE_PAGE_PAYLOAD, entryPointCall, type RetoolResourceRefs, refTo } from "./syncWorkflows";
 import { stableUuid } from "./workflow/workflowFile";
@@ -52,7 +53,7 @@ ${onSuccess}
 
 export function continuePageFiles(settings: StackSettings, layout: RetoolLayout, refs: RetoolResourceRefs): Record<string, string> {
   const { retool } = settings;
-  const external = settings.plan === "business";
+  const external = PLAN_CAPABILITIES[settings.plan].externalUsers;
   const query = syncQuery(settings, layout, refs);
   const main = `<App>
   <Include src="./functions.rsx" />

@@ -3,6 +3,8 @@
 // says which secret output to read instead. Each file also says who in Retool may use the
 // resource, since that, not any argument, is what the database trusts.
 import type { StackSettings } from "../../config/schema";
+import { PLAN_CAPABILITIES } from "../../domain/plans";
+import { scopesFor } from "../../domain/retoolApi";
 import type { ResourceKind, RetoolLayout } from "../../domain/retoolLayout";
 import { databaseResourceSpec, type ResourceSpec, resourceSpec } from "./resourceSpecs";
 
@@ -15,16 +17,16 @@ export const RESOURCE_FILES: Record<ResourceKind, string> = {
 /** Stack outputs that hold each database role's password. */
 export const SECRET_OUTPUTS = { page: "pageRolePassword", trusted: "trustedRolePassword" } as const;
 
-/** Who in Retool may use the resource, per plan. */
+/** Who in Retool may use the resource: what the plan's permission groups allow. */
 function permissions(settings: StackSettings, kind: ResourceKind): string {
   if (kind !== "page") {
     return `Permissions (Settings > Permissions > Resources): admins only; no Use for other groups. ${
       kind === "api"
-        ? "Its token reads every Retool user."
+        ? "Its token acts on Retool's users."
         : "The database takes what arrives here as Retool's own word about users: whoever can query it can rewrite any user's row."
     }`;
   }
-  if (settings.plan === "business") {
+  if (PLAN_CAPABILITIES[settings.plan].permissionGroups) {
     return "Permissions: Use for the groups that land on the Continue page; Edit on apps only for people you trust. Anyone who can write a query on this resource can send any values, so only users who cannot edit queries are checked by Retool (README: trust).";
   }
   return "Free and Team have no resource permissions: every user is an editor and can write any query on this resource, so the table's emails are what users claim (README: trust).";
@@ -68,11 +70,12 @@ function databaseResourceFile(settings: StackSettings, kind: "page" | "trusted",
 function apiResourceFile(settings: StackSettings, layout: RetoolLayout): object {
   const spec = resourceSpec(settings, "api");
   const base = spec.type === "restapi" ? spec.options.base_url : "";
+  const scopes = scopesFor(layout.apiOperations).join(", ");
   return fileFor(
     spec,
-    "<secret: a Retool API token with only the users:read scope (Settings > API); pulumi config retoolUsersReadToken holds it when the program manages this resource>",
+    `<secret: a Retool API token with only the scopes ${scopes} (Settings > API); pulumi config retoolUsersReadToken holds it when the program manages this resource>`,
     [
-      "In Retool: Settings > API > Create new token, scope Users: Read (users:read) and nothing else.",
+      `In Retool: Settings > API > Create new token with the scopes ${scopes} and nothing else (the workflows call ${layout.apiOperations.join(", ")}).`,
       `Resources > Create new > Resource > REST API. Name: ${spec.display_name}. Base URL: ${base}. Authentication: Bearer token, the token above.`,
       "Save, then put the resource's id into retool.resources.api.id and render again.",
       permissions(settings, "api"),

@@ -4,8 +4,9 @@
 // says where its data came from, the role it connects as does.
 import type { StackSettings } from "../../config/schema";
 import { emailRulesJs } from "../../domain/emailRules";
-import type { ResourceKind, RetoolLayout, WorkflowTrigger } from "../../domain/retoolLayout";
+import type { ResourceKind, RetoolLayout } from "../../domain/retoolLayout";
 import { RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
+import type { WorkflowTrigger } from "../../domain/syncPaths";
 import { ENTRY_POINTS, type EntryPointName } from "../sql/syncApi";
 import { type BlockSpec, buildWorkflowFile, type ResourceRef, type WorkflowFile, type WorkflowSpec } from "./workflow/workflowFile";
 
@@ -52,29 +53,10 @@ const userArgs = (from: string, active?: string) => [
 // Retool returns SQL results column-wise; the row is the first of formatDataAsArray.
 const returnRow = (pluginId: string) => `{ user: formatDataAsArray(${pluginId}.data)[0] }`;
 
-/** A claimed id goes into an API path only when it looks like a Retool User ID. */
+/** An id goes into an API path only when it looks like a Retool User ID. */
 export const idGuard = (expr: string) => `/${RETOOL_USER_ID_PATTERN}/.test(String(${expr})) ? ${expr} : 'invalid-retool-user-id'`;
 
-/**
- * business, retool-api: the API's record of the claimed id must exist, be active, and carry the
- * claimed email (compared in canonical form). What is synced is what Retool says, not what the
- * browser sent.
- */
-export function verifyClaimCode(settings: StackSettings): string {
-  return `${emailRulesJs(settings.emailCharacters)}
-const claimed = startTrigger.data || {};
-const user = lookupUser.data && lookupUser.data.data;
-if (!user || typeof user !== 'object' || typeof user.id !== 'string' || user.id !== claimed.retoolUserId) {
-  throw new Error('Retool has no user ' + String(claimed.retoolUserId));
-}
-if (typeof user.email !== 'string' || typeof claimed.email !== 'string' || canonicalEmail(user.email) !== canonicalEmail(claimed.email)) {
-  throw new Error('The email sent for ' + user.id + ' is not the one Retool has for that user');
-}
-if (user.active !== true) throw new Error('Retool user ' + user.id + ' is disabled');
-return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name, active: true };`;
-}
-
-/** enterprise, User Created: it carries only the email; exactly one Retool user must have it. */
+/** enterprise (Users API), User Created: it carries only the email; exactly one Retool user must have it. */
 export function pickUserCode(settings: StackSettings): string {
   return `${emailRulesJs(settings.emailCharacters)}
 const sent = (startTrigger.data || {}).userEmail;
@@ -88,35 +70,31 @@ if (!new RegExp(${JSON.stringify(RETOOL_USER_ID_PATTERN)}).test(String(user.id))
 return { retoolUserId: user.id, email: user.email, firstName: user.first_name, lastName: user.last_name, active: typeof user.active === 'boolean' ? user.active : null };`;
 }
 
+/** free and team: the page's workflow passes the browser's values to the page role's entry point. */
 function continuePageBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
-  const { layout, refs, settings } = ctx;
-  const start: BlockSpec = {
-    kind: "webhook",
-    pluginId: "startTrigger",
-    exampleInput: { retoolUserId: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe" },
-  };
-  if (layout.continuePage === "claims") {
-    return [
-      start,
-      {
-        kind: "sql",
-        pluginId: "syncUser",
-        parent: "startTrigger",
-        resource: refTo(refs, "page"),
-        statement: entryPointCall("page", userArgs("startTrigger.data")),
-      },
-      { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
-    ];
-  }
-  const byId = `users/${t(idGuard("startTrigger.data.retoolUserId"))}`;
-  return [start, ...syncRetoolsRecord(refs, byId, { pluginId: "verifyClaim", code: verifyClaimCode(settings) })];
+  return [
+    {
+      kind: "webhook",
+      pluginId: "startTrigger",
+      exampleInput: { retoolUserId: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe" },
+    },
+    {
+      kind: "sql",
+      pluginId: "syncUser",
+      parent: "startTrigger",
+      resource: refTo(ctx.refs, "page"),
+      statement: entryPointCall("page", userArgs("startTrigger.data")),
+    },
+    { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
+  ];
 }
 
 /**
  * After the trigger: look the user up in Retool's API, let a code block check the answer and
  * return the one user, sync that record on the trusted resource, and answer with the row.
  */
-function syncRetoolsRecord(refs: RetoolResourceRefs, lookupPath: string, check: { pluginId: string; code: string }): BlockSpec[] {
+function syncRetoolsRecord(ctx: WorkflowBuildContext, lookupPath: string, check: { pluginId: string; code: string }): BlockSpec[] {
+  const { refs } = ctx;
   return [
     { kind: "rest", pluginId: "lookupUser", parent: "startTrigger", resource: refTo(refs, "api"), method: "GET", path: lookupPath },
     { kind: "code", pluginId: check.pluginId, parent: "lookupUser", code: check.code },
@@ -127,16 +105,47 @@ function syncRetoolsRecord(refs: RetoolResourceRefs, lookupPath: string, check: 
       resource: refTo(refs, "trusted"),
       statement: entryPointCall("retoolUser", userArgs(`${check.pluginId}.data`, `${check.pluginId}.data.active`)),
     },
-    { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
+    ...afterSync(ctx),
   ];
 }
 
+/** The synced row, as a SQL block's result reads in later blocks. */
+const syncedRow = "formatDataAsArray(syncUser.data)[0]";
+
+/**
+ * After the sync: on event workflows with retool.rowKeyAttribute, set that user attribute to the
+ * row's key (POST /users/{userId}/user_attributes), then answer with the row. The sync block has
+ * committed by then, so a failed write-back fails the run, visibly, and never the sync.
+ */
+function afterSync(ctx: WorkflowBuildContext): BlockSpec[] {
+  const { layout, refs, settings } = ctx;
+  const attribute = settings.retool.rowKeyAttribute;
+  const writeBack: BlockSpec[] =
+    layout.writeBack && attribute
+      ? [
+          {
+            kind: "rest",
+            pluginId: "writeBackRowKey",
+            parent: "syncUser",
+            resource: refTo(refs, "api"),
+            method: "POST",
+            path: `users/${t(idGuard(`${syncedRow}.retool_user_id`))}/user_attributes`,
+            jsonBody: [
+              { key: "name", value: attribute },
+              { key: "value", value: t(`String(${syncedRow}.row_key)`) },
+            ],
+          },
+        ]
+      : [];
+  const last = writeBack.length ? "writeBackRowKey" : "syncUser";
+  return [...writeBack, { kind: "response", pluginId: "response1", parent: last, status: 200, body: returnRow("syncUser") }];
+}
+
 function userCreatedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
-  const { refs, settings } = ctx;
   const byEmail = `users?email=${t("encodeURIComponent(startTrigger.data.userEmail)")}`;
   return [
     { kind: "webhook", pluginId: "startTrigger", exampleInput: { userEmail: "jo@example.com" } },
-    ...syncRetoolsRecord(refs, byEmail, { pluginId: "pickUser", code: pickUserCode(settings) }),
+    ...syncRetoolsRecord(ctx, byEmail, { pluginId: "pickUser", code: pickUserCode(ctx.settings) }),
   ];
 }
 
@@ -151,7 +160,7 @@ function loginAttemptedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
       exampleInput: { id: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe", active: true },
     },
     { kind: "sql", pluginId: "syncUser", parent: "startTrigger", resource: refTo(ctx.refs, "trusted"), statement: entryPointCall("retoolUser", args) },
-    { kind: "response", pluginId: "response1", parent: "syncUser", status: 200, body: returnRow("syncUser") },
+    ...afterSync(ctx),
   ];
 }
 
@@ -183,8 +192,10 @@ export function scheduleSteps(settings: StackSettings): string {
 
 const DESCRIPTIONS: Record<WorkflowTrigger, (settings: StackSettings) => string> = {
   "continue-page": () => "Called by the Continue page after login: creates or links the signed-in user's row.",
-  "user-created": () => "Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row.",
-  "login-attempted": () => "Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user.",
+  "user-created": (settings) =>
+    `Attach to Settings > Retool Events > User Created: looks the new user up by email and syncs the row${settings.retool.rowKeyAttribute ? `, then sets the user attribute ${settings.retool.rowKeyAttribute} to the row's key` : ""}.`,
+  "login-attempted": (settings) =>
+    `Attach to Settings > Retool Events > Login Attempted: syncs the row from the login's user${settings.retool.rowKeyAttribute ? `, then sets the user attribute ${settings.retool.rowKeyAttribute} to the row's key` : ""}.`,
   "reconcile-schedule": (settings) => `Reads every Retool user and repairs drift, on a schedule. ${scheduleSteps(settings)}`,
 };
 

@@ -3,7 +3,7 @@
 // writes. Every run first takes back whatever any role was granted on retool_sync's functions and
 // schema, so the grants are exactly what the stack says, whatever an earlier config granted.
 import type { StackSettings } from "../../config/schema";
-import { syncPaths } from "../../domain/syncPaths";
+import { stackSyncPaths } from "../../config/syncChoices";
 import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import type { Migration } from "./migration";
 import { ENTRY_POINTS, type RoleKind } from "./syncApi";
@@ -19,7 +19,7 @@ export interface GrantedRole {
 
 /** The roles this stack uses and what each may call. */
 export function grantedRoles(settings: StackSettings): GrantedRole[] {
-  const paths = syncPaths(settings);
+  const paths = stackSyncPaths(settings);
   return paths.roles.map((kind) => ({
     kind,
     name: settings.retoolRoles[kind].name,

@@ -1,5 +1,6 @@
 // Errors from Retool's REST API, worded for the person who has to fix them: which call failed,
 // what Retool said, and what to do. Never includes the token or the request body.
+import { API_ACCESS_DOCS, API_TIER_LABELS, type ApiTier, ENDPOINT_GROUP_LABELS, operationOf, smallestTierWith, tierHas } from "../../domain/retoolApi";
 
 /**
  * Removes a token from text a server sent back: the token itself, and any bearer credential,
@@ -13,11 +14,12 @@ export function redactor(token: string): (text: string) => string {
   };
 }
 
-/** The scope each endpoint needs (spec 2.12 operation descriptions); a 403 names it. */
+/** The scope an endpoint needs (domain/retoolApi.ts's table; by its path's area for one not there); a 403 names it. */
 export function scopeFor(method: string, path: string): string {
+  const known = operationOf(method, path);
+  if (known) return known.scope;
   const area = path.replace(/^\/+/, "").split(/[/?]/)[0];
-  const write = method.toUpperCase() !== "GET";
-  return `${area}:${write ? "write" : "read"}`;
+  return `${area}:${method.toUpperCase() !== "GET" ? "write" : "read"}`;
 }
 
 export interface RetoolApiErrorDetails {
@@ -30,6 +32,26 @@ export interface RetoolApiErrorDetails {
   attempts: number;
   /** How to fix a bad token where this client is used (a config key, an env var). */
   tokenHint: string;
+  /** The org's Retool API tier, where the caller knows it (README: plans). */
+  apiTier?: ApiTier;
+}
+
+/**
+ * A 403 for an endpoint outside the org's tier: no scope can help, so say which tier has it. When
+ * the tier is not known, the scope advice also says which tier the endpoint needs.
+ */
+function tierAdvice(d: RetoolApiErrorDetails): { outside: boolean; text: string } | undefined {
+  const op = operationOf(d.method, d.path);
+  if (!op) return undefined;
+  const needs = smallestTierWith(op.group);
+  const where = `${op.key} is one of Retool's ${ENDPOINT_GROUP_LABELS[op.group]} endpoints, which only the ${API_TIER_LABELS[needs]} API tier and above have (${API_ACCESS_DOCS})`;
+  if (d.apiTier && !tierHas(d.apiTier, op.group)) {
+    return {
+      outside: true,
+      text: `${where}; this org's tier is ${API_TIER_LABELS[d.apiTier]}, so no token scope can help. See README: plans for what works on this plan.`,
+    };
+  }
+  return { outside: false, text: `If the org is not on ${API_TIER_LABELS[needs]}, no scope helps: ${where}.` };
 }
 
 function advice(d: RetoolApiErrorDetails): string {
@@ -37,13 +59,15 @@ function advice(d: RetoolApiErrorDetails): string {
     case 401:
       return `The API token was refused: it is wrong, expired or revoked. Create one in Retool under Settings > API, then ${d.tokenHint}.`;
     case 403: {
+      const tier = tierAdvice(d);
+      if (tier?.outside) return tier.text;
       const scope = /scope "?([a-z_:]+)"?/i.exec(d.retoolMessage ?? "")?.[1] ?? scopeFor(d.method, d.path);
-      return `The API token is missing the scope ${scope}. Add it to the token in Retool under Settings > API (or create a token with it), then ${d.tokenHint}.`;
+      return `The API token is missing the scope ${scope}. Add it to the token in Retool under Settings > API (or create a token with it), then ${d.tokenHint}.${tier ? ` ${tier.text}` : ""}`;
     }
     case 404:
       return "Retool has no such object: it was deleted in Retool, or retool.url points at another org. Run `pulumi refresh` if it was deleted by hand.";
     case 409:
-      return "It conflicts with something Retool already has, usually an object with the same name: rename it in the stack config (retool.resourceName / retool.apiResourceName) or delete the other one in Retool.";
+      return "It conflicts with something Retool already has, usually an object with the same name: rename it in the stack config (retool.resources.<page|trusted|api>.name) or delete the other one in Retool.";
     case 422:
       return "Retool did not accept the request's content. Your Retool release may not support this call or these options (creating resources needs self-hosted 3.72+ or Cloud); see README: Retool API.";
     case 429:

@@ -7,6 +7,7 @@
 // redirect is followed. The caller's stop signal aborts the request in flight. No message ever
 // carries the token, even when the server echoes it back.
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from "axios";
+import type { ApiTier } from "../../domain/retoolApi";
 import { RetoolApiError, redactor } from "./retoolApiError";
 import { checkRetoolUsers, type RejectedUser, type RetoolUser } from "./retoolUsers";
 
@@ -30,6 +31,8 @@ export interface RetoolClientOptions {
   signal?: AbortSignal;
   /** How to fix a bad token where this client is used, e.g. "run `pulumi config set --secret retoolApiToken <token>`". */
   tokenHint?: string;
+  /** The org's Retool API tier, when known: a 403 for an endpoint outside it then says so. */
+  apiTier?: ApiTier;
   /** Told about each retry, for progress output. */
   onRetry?: (info: { method: string; path: string; attempt: number; reason: string }) => void;
 }
@@ -165,6 +168,7 @@ export class RetoolClient {
         retoolMessage: retoolMessage && this.redact(retoolMessage),
         attempts,
         tokenHint: this.o.tokenHint ?? "update the token where you configured it",
+        apiTier: this.o.apiTier,
       });
     if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
     let response: AxiosResponse;

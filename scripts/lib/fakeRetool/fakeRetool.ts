@@ -47,8 +47,20 @@ const SCOPES: Record<string, string> = {
   "DELETE /resource_configurations/{configurationId}": "resource_configurations:write",
 };
 
+/**
+ * The smallest API tier with each operation, written out by hand from Retool's API docs
+ * (docs.retool.com/api, "Access scope" and each endpoint page's banner), so the project's own tier
+ * rules are checked against something they did not produce.
+ */
+const TIER_OF: Record<string, "business" | "enterprise-base" | "enterprise-premium"> = {
+  "POST /users/{userId}/user_attributes": "business",
+};
+const TIER_ORDER = ["business", "enterprise-base", "enterprise-premium"];
+
 export interface FakeRetoolOptions {
   token?: string;
+  /** Answer as an org on this API tier does: 403 for every endpoint outside it. Default: Enterprise Premium. */
+  tier?: "business" | "enterprise-base" | "enterprise-premium";
   /** Scopes the token has; a call needing another gets Retool's 403. Default: all. */
   scopes?: string[];
   users?: Json[];
@@ -178,6 +190,10 @@ export class FakeRetool {
       if (!op) {
         this.violations.push(`${record.method} ${path}: not an endpoint of the spec subset`);
         return fail(404, "Not found");
+      }
+      const needs = TIER_OF[op.key] ?? "enterprise-premium";
+      if (TIER_ORDER.indexOf(needs) > TIER_ORDER.indexOf(this.options.tier ?? "enterprise-premium")) {
+        return fail(403, "Your organization's plan does not include access to this API endpoint.");
       }
       const scope = SCOPES[op.key];
       if (!scope) this.violations.push(`${op.key}: the fake does not know which scope it needs`);

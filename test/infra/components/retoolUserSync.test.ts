@@ -102,7 +102,7 @@ describe("RetoolUserSync with the Retool URL and tokens as Outputs", () => {
       {
         [`${PROJECT}:plan`]: "enterprise",
         [`${PROJECT}:database`]: { host: "db.internal", name: "app", adminUser: "admin" },
-        [`${PROJECT}:retool`]: { url },
+        [`${PROJECT}:retool`]: { url, apiTier: "enterprise-premium" },
         [`${PROJECT}:databaseAdminPassword`]: "pw",
         [`${PROJECT}:retoolApiToken`]: "rtk_manage",
         [`${PROJECT}:retoolUsersReadToken`]: "rtk_read",
@@ -121,7 +121,7 @@ describe("RetoolUserSync with the Retool URL and tokens as Outputs", () => {
           adminUser: pulumi.output("admin"),
           adminPassword: "pw",
         },
-        retool: { url: pulumi.output(`${url}/`) },
+        retool: { url: pulumi.output(`${url}/`), apiTier: "enterprise-premium" },
         retoolApiToken: pulumi.output("rtk_manage"),
         retoolUsersReadToken: pulumi.output("rtk_read"),
       },
@@ -167,7 +167,11 @@ describe("RetoolUserSync's validation", () => {
     };
     expect(
       fails({ plan: "team", database: { host: "db", name: "app", adminUser: "admin", adminPassword: "pw" }, retoolApiToken: pulumi.output("rtk") }),
-    ).toEqual(["retoolApiToken: is set, but plan team has no Retool REST API (only business and enterprise do); remove it: leave retoolApiToken unset"]);
+    ).toEqual([
+      expect.stringMatching(
+        /^retoolApiToken: is set, but with this token `pulumi up` creates the Retool resources with POST \/resources, .*Enterprise Premium API tier .*remove it: leave retoolApiToken unset, and create the resources by hand/,
+      ),
+    ]);
     const noPassword = { plan: "team", database: { host: "db", name: "app", adminUser: "admin" } } as Parameters<typeof checkArgs>[1];
     expect(fails(noPassword)).toEqual([
       "database.adminPassword: missing; set it with pass database.adminPassword (any pulumi.Input<string>; it is kept secret)",

@@ -95,14 +95,14 @@ describe("parseStackConfig", () => {
       /retool-user-sync:retool.databaseResourceId: replaced by retool.resources.page.id or retool.resources.trusted.id/,
     ],
     [
-      "a business stack with no way to check the page",
-      { [`${P}retool`]: {} },
-      /retool.url: got nothing; business checks the Continue page's claim against Retool's REST API.*or set retool.continuePageCheck: current-user/,
-    ],
-    [
       "a page check on a plan without a choice",
       { [`${P}plan`]: "team", [`${P}retool`]: { continuePageCheck: "current-user" } },
-      /retool.continuePageCheck: got "current-user"; only the business plan chooses/,
+      /retool.continuePageCheck: got "current-user"; on the team plan every user can write queries, so there is no check/,
+    ],
+    [
+      "an enterprise stack without the Retool URL its write-back calls",
+      { [`${P}plan`]: "enterprise", [`${P}retool`]: { rowKeyAttribute: "db_user_id" } },
+      /retool.url: got nothing; this stack's workflows call Retool's REST API \(POST \/users\/\{userId\}\/user_attributes\), so retool.url is required/,
     ],
     ["a lookalike-friendly email setting misspelt", { [`${P}emailCharacters`]: "utf8" }, /emailCharacters: got "utf8".*"ascii"\|"unicode"/],
     ["the reserved schema", { [`${P}usersTable`]: { schema: "retool_sync" } }, /usersTable.schema: got "retool_sync"; schema retool_sync is reserved/],
@@ -122,14 +122,89 @@ describe("parseStackConfig", () => {
     ]);
   });
 
-  it("asks for the users:read token when the program makes the API resource, and refuses one nothing uses", () => {
-    const managed = { ...good, [`${P}retoolApiToken`]: "[secret]" };
+  // Each setting that needs an endpoint group the tier lacks: named with the setting, the group,
+  // the tier that has it, and Retool's docs page (docs.retool.com/api).
+  it.each([
+    [
+      "the old retool-api page check on business",
+      { [`${P}retool`]: { url: "https://acme.retool.com", continuePageCheck: "retool-api" } },
+      "retool-user-sync:retool.continuePageCheck",
+      "Users",
+      "enterprise-premium",
+    ],
+    [
+      "a scheduled reconcile on business",
+      { [`${P}retool`]: { url: "https://acme.retool.com", reconcileSchedule: "0 * * * *" } },
+      "retool-user-sync:retool.reconcileSchedule",
+      "Users",
+      "enterprise-premium",
+    ],
+    [
+      "a scheduled reconcile on Enterprise Base, the default tier",
+      { [`${P}plan`]: "enterprise", [`${P}retool`]: { url: "https://acme.retool.com", reconcileSchedule: "0 * * * *" } },
+      "retool-user-sync:retool.reconcileSchedule",
+      "Users",
+      "enterprise-premium",
+    ],
+  ])("refuses %s, naming the setting, the endpoint group and the tier that has it", (_what, change, key, group, tier) => {
+    const found = problems({ ...good, ...change });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(`${key}: got `);
+    expect(found[0]).toContain(`one of Retool's ${group} endpoints, which only the Enterprise Premium API tier (retool.apiTier: ${tier}) and above have`);
+    expect(found[0]).toContain("https://docs.retool.com/api");
+  });
+
+  it("refuses a resource-management token where the tier has no Resources endpoints, naming the token and the tier", () => {
+    for (const plan of ["business", "enterprise"]) {
+      const found = problems({ ...good, [`${P}plan`]: plan, [`${P}retoolApiToken`]: "[secret]" }, [...secretKeys, `${P}retoolApiToken`]);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(
+        /^retool-user-sync:retoolApiToken: is set, but with this token `pulumi up` creates the Retool resources with POST \/resources, one of Retool's Resources endpoints, which only the Enterprise Premium API tier \(retool.apiTier: enterprise-premium\)/,
+      );
+      expect(found[0]).toContain("https://docs.retool.com/api");
+    }
+  });
+
+  it.each([
+    [
+      "a tier its plan does not come with",
+      { [`${P}retool`]: { url: "https://a.retool.com", apiTier: "enterprise-premium" } },
+      /retool.apiTier: got "enterprise-premium"; the business plan comes with the API tiers business/,
+    ],
+    [
+      "a write-back from the browser's data",
+      { [`${P}retool`]: { url: "https://a.retool.com", rowKeyAttribute: "db_user_id" } },
+      /retool.rowKeyAttribute: got "db_user_id"; writing the row's key back is offered only from Retool Events/,
+    ],
+  ])("refuses %s", (_what, change, expected) => {
+    expect(problems({ ...good, ...change }).join("\n")).toMatch(expected);
+  });
+
+  it("accepts on Enterprise Premium what needs the Users and Resources endpoints", () => {
+    const premium = {
+      ...good,
+      [`${P}plan`]: "enterprise",
+      [`${P}retool`]: { url: "https://acme.retool.com", apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *", rowKeyAttribute: "db_user_id" },
+      [`${P}retoolApiToken`]: "[secret]",
+      [`${P}retoolUsersReadToken`]: "[secret]",
+    };
+    const { settings } = parseStackConfig(premium, origin, [...secretKeys, `${P}retoolApiToken`, `${P}retoolUsersReadToken`]);
+    expect(settings.retool).toMatchObject({ apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *", rowKeyAttribute: "db_user_id" });
+  });
+
+  it("asks for the API resource's token when the program makes that resource, and refuses one nothing uses", () => {
+    const managed = {
+      ...good,
+      [`${P}plan`]: "enterprise",
+      [`${P}retool`]: { url: "https://acme.retool.com", apiTier: "enterprise-premium" },
+      [`${P}retoolApiToken`]: "[secret]",
+    };
     expect(problems(managed, [...secretKeys, `${P}retoolApiToken`])).toEqual([
       "retool-user-sync:retoolUsersReadToken: missing; set it with `pulumi config set --secret retoolUsersReadToken <value> --stack dev`",
     ]);
-    const unused = { ...good, [`${P}retool`]: { url: "https://acme.retool.com", continuePageCheck: "current-user" }, [`${P}retoolUsersReadToken`]: "[secret]" };
+    const unused = { ...good, [`${P}retoolUsersReadToken`]: "[secret]" };
     expect(problems(unused, [...secretKeys, `${P}retoolUsersReadToken`]).join("\n")).toMatch(
-      /retoolUsersReadToken: is set, but no workflow of this stack reads Retool's API/,
+      /retoolUsersReadToken: is set, but no workflow of this stack calls Retool's API/,
     );
   });
 

@@ -31,13 +31,19 @@ describe("resolveTarget", () => {
 
   it("takes flags over the environment over the stack file, for each value", () => {
     const all = resolve(
-      { stack: "prod", retoolUrl: "https://flag.retool.com", retoolToken: "flag-token", databaseUrl: FLAG_DB, rateLimit: 7 },
-      { RETOOL_URL: "https://env.retool.com", RETOOL_API_TOKEN: "env-token", DATABASE_URL: ENV_DB, PGPASSWORD: "pg-pw" },
+      { stack: "prod", retoolUrl: "https://flag.retool.com", retoolToken: "flag-token", databaseUrl: FLAG_DB, rateLimit: 7, apiTier: "business" },
+      { RETOOL_URL: "https://env.retool.com", RETOOL_API_TOKEN: "env-token", DATABASE_URL: ENV_DB, PGPASSWORD: "pg-pw", RETOOL_API_TIER: "enterprise-premium" },
     );
+    expect(all.apiTier).toBe("business");
+    expect(all.retool.apiTier).toBe("business");
     expect(all.retool).toMatchObject({ url: "https://flag.retool.com", token: "flag-token", rateLimitPerMinute: 7 });
     expect(all.database).toEqual({ host: "flag-db", port: 5433, database: "flagdb", user: "flag_user", password: "flag_pw", sslmode: "disable" });
 
-    const env = resolve({ stack: "prod" }, { RETOOL_URL: "https://env.retool.com", RETOOL_API_TOKEN: "env-token", DATABASE_URL: ENV_DB, PGPASSWORD: "pg-pw" });
+    const env = resolve(
+      { stack: "prod" },
+      { RETOOL_URL: "https://env.retool.com", RETOOL_API_TOKEN: "env-token", DATABASE_URL: ENV_DB, PGPASSWORD: "pg-pw", RETOOL_API_TIER: "enterprise-premium" },
+    );
+    expect(env.apiTier).toBe("enterprise-premium");
     expect(env.retool).toMatchObject({ url: "https://env.retool.com", token: "env-token", rateLimitPerMinute: 30 });
     expect(env.database).toEqual({ host: "env-db", port: 5432, database: "envdb", user: "env_user", password: "env_pw", sslmode: "prefer" });
 
@@ -45,8 +51,10 @@ describe("resolveTarget", () => {
     expect(stack.retool).toMatchObject({ url: "https://stack.retool.com", rateLimitPerMinute: 30 });
     expect(stack.database).toEqual({ host: "stack-db.internal", port: 6432, database: "app", user: "stack_admin", password: "pg-pw", sslmode: "verify-full" });
     expect(stack.databaseLabel).toBe("stack_admin@stack-db.internal:6432/app");
+    // The stack declares no tier: its plan's smallest, Enterprise Base.
+    expect(stack.apiTier).toBe("enterprise-base");
 
-    const none = resolve({ retoolUrl: "https://flag.retool.com", databaseUrl: FLAG_DB }, { RETOOL_API_TOKEN: "t" });
+    const none = resolve({ retoolUrl: "https://flag.retool.com", databaseUrl: FLAG_DB }, { RETOOL_API_TOKEN: "t", RETOOL_API_TIER: "enterprise-premium" });
     expect(none.retool.rateLimitPerMinute).toBe(45);
   });
 
@@ -64,6 +72,11 @@ describe("resolveTarget", () => {
     expect(fails({ stack: "prod" }, {})).toMatch(/^No Retool API token: set RETOOL_API_TOKEN/);
     expect(fails({ stack: "prod" }, { RETOOL_API_TOKEN: "t" })).toBe("No database password: set PGPASSWORD for stack_admin, or pass DATABASE_URL.");
     expect(fails({ retoolUrl: "https://a.retool.com" }, { RETOOL_API_TOKEN: "t" })).toBe("No database: pass --database-url, set DATABASE_URL, or use --stack.");
+    const noStack = { retoolUrl: "https://a.retool.com", databaseUrl: FLAG_DB };
+    expect(fails(noStack, { RETOOL_API_TOKEN: "t" })).toMatch(/^Which Retool API tier is the org on\? Pass --stack, or --api-tier \(or RETOOL_API_TIER\)/);
+    expect(fails(noStack, { RETOOL_API_TOKEN: "t", RETOOL_API_TIER: "premium" })).toBe(
+      'RETOOL_API_TIER is "premium"; it must be one of none, business, enterprise-base, enterprise-premium.',
+    );
   });
 });
 

@@ -19,7 +19,16 @@ export interface ResourceRef {
 export type BlockSpec =
   | { kind: "webhook"; pluginId: string; exampleInput: Record<string, unknown> }
   | { kind: "sql"; pluginId: string; parent: string; resource: ResourceRef; statement: string }
-  | { kind: "rest"; pluginId: string; parent: string; resource: ResourceRef; method: "GET"; path: string }
+  | {
+      kind: "rest";
+      pluginId: string;
+      parent: string;
+      resource: ResourceRef;
+      method: "GET" | "POST";
+      path: string;
+      /** A JSON body as the REST editor's key-value rows (bodyType json); values may hold {{ }}. */
+      jsonBody?: { key: string; value: string }[];
+    }
   | { kind: "code"; pluginId: string; parent: string; code: string }
   | { kind: "response"; pluginId: string; parent: string; status: number; body: string };
 
@@ -121,7 +130,11 @@ function shapeOf(block: BlockSpec): BlockShape {
         blockResourceName: resourceNameOf(block.resource),
         resourceDisplayName: block.resource.displayName,
         templateKind: "rest",
-        template: { query: block.path, type: block.method },
+        template: {
+          query: block.path,
+          type: block.method,
+          ...(block.jsonBody ? { bodyType: "json", body: JSON.stringify(block.jsonBody) } : {}),
+        },
       };
   }
 }

@@ -7,10 +7,12 @@ import { describe, expect, it } from "vitest";
 import { WORKFLOW_ID_PLACEHOLDER } from "../../../../infra/builders/retool/continuePage";
 import { ENTRY_POINTS } from "../../../../infra/builders/sql/syncApi";
 import { type Artifact, retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
-import { PLANS, type Plan, type StackSettings } from "../../../../infra/config/schema";
-import { retoolLayout } from "../../../../infra/domain/retoolLayout";
+import type { StackSettings } from "../../../../infra/config/schema";
+import { stackLayout } from "../../../../infra/config/syncChoices";
+import type { Plan } from "../../../../infra/domain/plans";
 import { edges, readWorkflow } from "../../../support/retoolWorkflow";
 import { type DeepPartial, settingsFor } from "../../../support/settings";
+import { RETOOL_URL, STACK_SHAPES } from "../../../support/stackShapes";
 
 // The 21 keys of an exported workflow, in the order Retool 3.360.0 writes them.
 const EXPORT_KEYS = [
@@ -73,29 +75,21 @@ const START_TRIGGER = {
   examplePathParams: "",
 };
 
-const RETOOL_URL = "https://acme.retool.com";
-
 function render(plan: Plan, secrets: string[] = [], retool: DeepPartial<StackSettings["retool"]> = {}) {
   const settings = settingsFor("app", { plan, retool: { url: RETOOL_URL, ...retool } });
-  const layout = retoolLayout(settings, secrets);
+  const layout = stackLayout(settings, secrets);
   const artifacts = retoolArtifacts({ settings, layout, stack: "ci" });
   return { settings, layout, artifacts, byPath: Object.fromEntries(artifacts.map((a) => [a.path, a])) };
 }
 
 const workflowsOf = (artifacts: Artifact[]) => artifacts.filter((a) => a.path.startsWith("workflow-"));
 
-/** Every stack shape worth rendering: each plan, business's two page checks, and a scheduled reconcile. */
-const STACKS: [string, Plan, DeepPartial<StackSettings["retool"]>][] = [
-  ["free", "free", {}],
-  ["team", "team", {}],
-  ["business", "business", {}],
-  ["business current-user, scheduled", "business", { continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" }],
-  ["business scheduled", "business", { reconcileSchedule: "0 * * * *" }],
-  ["enterprise", "enterprise", {}],
-  ["enterprise scheduled", "enterprise", { reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" }],
-];
+const STACKS = STACK_SHAPES.map((s) => [s.name, s.plan, s.retool] as const);
 
-describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, retool) => {
+// Business's page syncs from its own query: it renders no workflow ("each plan's files" below).
+const STACKS_WITH_WORKFLOWS = STACKS.filter(([, plan, retool]) => workflowsOf(render(plan, [], retool).artifacts).length > 0);
+
+describe.each(STACKS_WITH_WORKFLOWS)("the %s stack's workflow files, decoded", (_name, plan, retool) => {
   const { artifacts } = render(plan, [], retool);
   const files = workflowsOf(artifacts).map((w) => [w.path, w.content] as const);
 
@@ -151,6 +145,7 @@ describe.each(STACKS)("the %s stack's workflow files, decoded", (_name, plan, re
   it.each(files)("%s binds every SQL value as a {{ }} parameter, on the resource whose role fits", (p, content) => {
     const { template, blocks } = readWorkflow(content);
     const sqlBlocks = blocks.filter((b) => b.editorType === "SqlQueryUnified");
+    // Every workflow syncs in exactly one statement.
     expect(sqlBlocks).toHaveLength(1);
     const sql = template(sqlBlocks[0].pluginId).query as string;
     // A browser's claim goes to the page role's entry point; Retool's own word to the trusted one.
@@ -169,19 +164,30 @@ describe("the workflows' block graphs", () => {
   it.each([
     ["free", {}, "workflow-continue-page.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
     [
-      "business",
-      {},
-      "workflow-continue-page.json",
-      ["startTrigger -> lookupUser", "lookupUser -> verifyClaim", "verifyClaim -> syncUser", "syncUser -> response1"],
-    ],
-    [
       "enterprise",
-      {},
+      { apiTier: "enterprise-premium" },
       "workflow-retool-event-user-created.json",
       ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> response1"],
     ],
     ["enterprise", {}, "workflow-retool-event-login-attempted.json", ["startTrigger -> syncUser", "syncUser -> response1"]],
-    ["enterprise", { reconcileSchedule: "0 * * * *" }, "workflow-schedule-reconcile.json", ["startTrigger -> listUsers", "listUsers -> reconcileUsers"]],
+    [
+      "enterprise",
+      { rowKeyAttribute: "db_user_id" },
+      "workflow-retool-event-login-attempted.json",
+      ["startTrigger -> syncUser", "syncUser -> writeBackRowKey", "writeBackRowKey -> response1"],
+    ],
+    [
+      "enterprise",
+      { apiTier: "enterprise-premium", rowKeyAttribute: "db_user_id" },
+      "workflow-retool-event-user-created.json",
+      ["startTrigger -> lookupUser", "lookupUser -> pickUser", "pickUser -> syncUser", "syncUser -> writeBackRowKey", "writeBackRowKey -> response1"],
+    ],
+    [
+      "enterprise",
+      { apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *" },
+      "workflow-schedule-reconcile.json",
+      ["startTrigger -> listUsers", "listUsers -> reconcileUsers"],
+    ],
   ] as const)("%s %j: %s", (plan, retool, file, graph) => {
     expect(edges(readWorkflow(render(plan, [], retool).byPath[file].content).blocks)).toEqual(graph);
   });
@@ -189,7 +195,7 @@ describe("the workflows' block graphs", () => {
 
 describe("the scheduled reconcile workflow", () => {
   it("says in its own description where to add the schedule, since the import carries none", () => {
-    const { byPath } = render("enterprise", [], { reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" });
+    const { byPath } = render("enterprise", [], { apiTier: "enterprise-premium", reconcileSchedule: "30 2 * * *", timezone: "Europe/Berlin" });
     const { file, template } = readWorkflow(byPath["workflow-schedule-reconcile.json"].content);
     expect(file.description).toContain(
       'open the Triggers tab in the left panel (or click the startTrigger block), add a Schedule trigger in Cron mode with "30 2 * * *" and timezone Europe/Berlin, then deploy',
@@ -208,8 +214,8 @@ describe("resource files", () => {
     expect(readWorkflow(byPath["workflow-continue-page.json"].content).blocks[1].resourceName).toBe(id);
   });
 
-  it.each(PLANS)("on %s, name the secret output to read instead of holding a password or token", (plan) => {
-    const { artifacts } = render(plan, plan === "business" || plan === "enterprise" ? ["retoolApiToken", "retoolUsersReadToken"] : []);
+  it.each(STACKS)("on %s, name the secret output to read instead of holding a password or token", (_name, plan, retool) => {
+    const { artifacts } = render(plan, ["retoolApiToken", "retoolUsersReadToken"], retool);
     for (const a of artifacts.filter((x) => x.path.startsWith("retool-resource-"))) {
       const file = JSON.parse(a.content);
       const secret = file.resource.options.database_options?.password ?? file.resource.options.authentication_options?.bearer_token;
@@ -265,15 +271,21 @@ describe("each plan's files", () => {
   it.each([
     ["free", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
     ["team", {}, ["retool-resource-page.json", "workflow-continue-page.json", "continue-page.zip"]],
-    ["business", {}, ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-continue-page.json", "continue-page.zip"]],
+    ["business", {}, ["retool-resource-page.json", "continue-page.zip"]],
+    ["enterprise", {}, ["retool-resource-trusted.json", "workflow-retool-event-login-attempted.json"]],
     [
       "enterprise",
-      {},
+      { rowKeyAttribute: "db_user_id" },
+      ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-login-attempted.json"],
+    ],
+    [
+      "enterprise",
+      { apiTier: "enterprise-premium" },
       ["retool-resource-trusted.json", "retool-resource-api.json", "workflow-retool-event-user-created.json", "workflow-retool-event-login-attempted.json"],
     ],
     [
       "enterprise",
-      { reconcileSchedule: "0 * * * *" },
+      { apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *" },
       [
         "retool-resource-trusted.json",
         "retool-resource-api.json",

@@ -1,15 +1,19 @@
 // The security-critical JavaScript inside the rendered workflows, executed the way a Retool code
 // block runs it (node:vm, the earlier blocks' results in scope), taken from the rendered files.
-import { describe, expect, it } from "vitest";
+import type { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retoolArtifacts } from "../../../../infra/builders/stackArtifacts";
-import { retoolLayout } from "../../../../infra/domain/retoolLayout";
+import { stackLayout } from "../../../../infra/config/syncChoices";
+import { connect } from "../../../support/database";
+import { type Provisioned, provision } from "../../../support/provisioned";
 import { readWorkflow } from "../../../support/retoolWorkflow";
 import { settingsFor } from "../../../support/settings";
-import { type BlockResults, evalTemplate, runCodeBlock } from "../../../support/workflowCode";
+import { RETOOL_URL } from "../../../support/stackShapes";
+import { type BlockResults, columnWise, evalTemplate, evalValue, runCodeBlock } from "../../../support/workflowCode";
 
-function renderedWorkflow(plan: "business" | "enterprise", file: string) {
-  const settings = settingsFor("app", { plan, retool: { url: "https://acme.retool.com" } });
-  const artifact = retoolArtifacts({ settings, layout: retoolLayout(settings, []), stack: "ci" }).find((a) => a.path === file)!;
+function renderedWorkflow(plan: "enterprise", file: string, retool: Record<string, unknown> = {}) {
+  const settings = settingsFor("app", { plan, retool: { url: RETOOL_URL, ...retool } });
+  const artifact = retoolArtifacts({ settings, layout: stackLayout(settings, []), stack: "ci" }).find((a) => a.path === file)!;
   return readWorkflow(artifact.content);
 }
 
@@ -30,52 +34,72 @@ const retoolUser = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 
-describe("business: the Continue page workflow's claim check", () => {
-  const { template } = renderedWorkflow("business", "workflow-continue-page.json");
-  const verify = template("verifyClaim").query as string;
-  const lookupPath = template("lookupUser").query as string;
-  const check = (claimed: Record<string, unknown>, found: unknown): BlockResults => ({ startTrigger: claimed, lookupUser: { success: true, data: found } });
-  const claim = { retoolUserId: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Forged", lastName: "Name" };
+describe("enterprise: writing the row's key back to a user attribute", () => {
+  const event = { id: "user_0123456789abcdef0123456789abcdef", email: "jo@example.com", firstName: "Jo", lastName: "Doe", active: true };
+  let db: Provisioned;
+  let trusted: Client;
+  beforeAll(async () => {
+    db = await provision({ plan: "enterprise", retool: { url: RETOOL_URL, rowKeyAttribute: "db_user_id" } });
+    trusted = await connect(db.roleConn.trusted);
+  });
+  afterAll(async () => {
+    await Promise.all([trusted.end(), db.admin.end()]);
+  });
 
-  it("passes on what Retool says, never what the browser sent", () => {
-    expect(runCodeBlock(verify, check(claim, retoolUser()))).toEqual({
-      retoolUserId: "user_0123456789abcdef0123456789abcdef",
-      email: "jo@example.com",
-      firstName: "Jo",
-      lastName: "Doe",
-      active: true,
+  /** The API calls a rendered workflow makes after its sync block ran, each evaluated as Retool would. */
+  async function callsAfterSync(retool: Record<string, unknown>, file: string) {
+    const { blocks, template } = renderedWorkflow("enterprise", file, retool);
+    const sql = template("syncUser").query as string;
+    // The sync block's own statement, its {{ }} parameters bound the way Retool binds them.
+    const params: unknown[] = [];
+    const statement = sql.replace(/\{\{\s*([\s\S]+?)\s*\}\}/g, (_m, expr: string) => {
+      params.push(evalValue(expr, { startTrigger: event }));
+      return `$${params.length}`;
     });
+    const synced = await trusted.query(statement, params);
+    const results = { startTrigger: event, syncUser: columnWise(synced.rows) };
+    const rest = blocks.filter((b) => b.editorType === "RESTQuery" && b.pluginId !== "lookupUser");
+    return {
+      rowKey: synced.rows[0].row_key,
+      calls: rest.map((b) => {
+        const t = template(b.pluginId);
+        const body = JSON.parse(t.body as string) as { key: string; value: string }[];
+        return {
+          method: t.type,
+          path: evalTemplate(t.query as string, results),
+          body: Object.fromEntries(body.map((kv) => [kv.key, evalTemplate(kv.value, results)])),
+          bodyType: t.bodyType,
+        };
+      }),
+    };
+  }
+
+  it("Login Attempted makes exactly one user-attribute call, with the synced row's key", async () => {
+    const { rowKey, calls } = await callsAfterSync({ rowKeyAttribute: "db_user_id" }, "workflow-retool-event-login-attempted.json");
+    const stored = await db.admin.query("SELECT id::text FROM public.users WHERE retool_user_id = $1", [event.id]);
+    expect(rowKey).toBe(stored.rows[0].id);
+    expect(calls).toEqual([
+      { method: "POST", path: `users/${event.id}/user_attributes`, body: { name: "db_user_id", value: stored.rows[0].id }, bodyType: "json" },
+    ]);
   });
 
-  it("takes the claimed email in another case or Unicode form as the same address", () => {
-    expect(runCodeBlock(verify, check({ ...claim, email: "JO@Example.COM" }, retoolUser()))).toMatchObject({ email: "jo@example.com" });
-    expect(runCodeBlock(verify, check({ ...claim, email: "ｊo@example.com" }, retoolUser()))).toMatchObject({ email: "jo@example.com" });
+  it("makes none when the option is off", async () => {
+    const { calls } = await callsAfterSync({}, "workflow-retool-event-login-attempted.json");
+    expect(calls).toEqual([]);
   });
 
-  it.each([
-    ["a forged email", { ...claim, email: "mallory@example.com" }, retoolUser(), /is not the one Retool has/],
-    ["a lookalike email with a zero-width space", { ...claim, email: "jo@example.com\u200b" }, retoolUser(), /is not the one Retool has/],
-    ["a disabled user", claim, retoolUser({ active: false }), /is disabled/],
-    ["a user whose active is not true", claim, retoolUser({ active: "yes" }), /is disabled/],
-    ["no such user", claim, undefined, /Retool has no user/],
-    ["another user than the one claimed", claim, retoolUser({ id: "user_ffff" }), /Retool has no user/],
-    ["a claim without an email", { ...claim, email: undefined }, retoolUser(), /is not the one Retool has/],
-    ["an answer that is not a user", claim, "user_0123456789abcdef0123456789abcdef", /Retool has no user/],
-  ])("refuses %s", (_what, claimed, found, error) => {
-    expect(() => runCodeBlock(verify, check(claimed, found))).toThrow(error);
-  });
-
-  it("puts only a Retool User ID into the API path", () => {
-    const path = (id: unknown) => evalTemplate(lookupPath, { startTrigger: { ...claim, retoolUserId: id } });
-    expect(path("user_0123abc")).toBe("users/user_0123abc");
+  it("puts only a Retool User ID into the attribute call's path", () => {
+    const { template } = renderedWorkflow("enterprise", "workflow-retool-event-login-attempted.json", { rowKeyAttribute: "db_user_id" });
+    const path = (id: unknown) => evalTemplate(template("writeBackRowKey").query as string, { syncUser: { retool_user_id: [id], row_key: ["1"] } });
+    expect(path("user_0123abc")).toBe("users/user_0123abc/user_attributes");
     for (const forged of ["../resources", "user_ABC", "user_1/../../environments", "12345", "user_1?email=a", ""]) {
-      expect(path(forged)).toBe("users/invalid-retool-user-id");
+      expect(path(forged)).toBe("users/invalid-retool-user-id/user_attributes");
     }
   });
 });
 
-describe("enterprise: User Created's pick of exactly one user", () => {
-  const { template } = renderedWorkflow("enterprise", "workflow-retool-event-user-created.json");
+describe("enterprise (Users API): User Created's pick of exactly one user", () => {
+  const { template } = renderedWorkflow("enterprise", "workflow-retool-event-user-created.json", { apiTier: "enterprise-premium" });
   const pick = template("pickUser").query as string;
   const found = (email: unknown, users: unknown): BlockResults => ({ startTrigger: { userEmail: email }, lookupUser: { success: true, data: users } });
 

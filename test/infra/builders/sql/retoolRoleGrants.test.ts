@@ -14,8 +14,10 @@ import { type Provisioned, pgError, provision, syncPageUser, syncRetoolUser, syn
 import { settingsFor } from "../../../support/settings";
 
 const RETOOL = { url: "https://acme.retool.com" };
-/** Business with the page's own current_user query and a scheduled reconcile: both roles exist. */
-const BOTH_ROLES = { plan: "business", retool: { ...RETOOL, continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" } } as const;
+/** The plans' two kinds of stack: a page role (free, team, business) or a trusted role (enterprise). */
+const PAGE_ROLE = { plan: "team" } as const;
+/** Enterprise Premium with a scheduled reconcile: the trusted role with both its entry points. */
+const TRUSTED_ROLE = { plan: "enterprise", retool: { ...RETOOL, apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *" } } as const;
 const ADOPTED = { mode: "adopt", schema: "crm", name: "customers", primaryKey: "customer_id", emailColumn: "contact_email" } as const;
 const CUSTOMERS = '"crm"."customers"';
 
@@ -32,15 +34,14 @@ const VICTIM = { id: "user_victim1", email: "victim@corp.com", first: "Vic", las
 describe("as the page role, on an adopted table with private columns", () => {
   let db: Provisioned;
   let page: Client;
-  let trusted: Client;
   beforeAll(async () => {
-    db = await provision({ ...BOTH_ROLES, usersTable: ADOPTED }, customersWithSecrets);
+    db = await provision({ ...PAGE_ROLE, usersTable: ADOPTED }, customersWithSecrets);
     page = await connect(db.roleConn.page);
-    trusted = await connect(db.roleConn.trusted);
-    await syncRetoolUser(trusted, { ...VICTIM, active: true });
+    // Another user, as an event would have synced them (the admin's path; this plan has no trusted role).
+    await syncUser(db.admin, { ...VICTIM, source: "event", active: true });
   });
   afterAll(async () => {
-    await Promise.all([page.end(), trusted.end(), db.admin.end()]);
+    await Promise.all([page.end(), db.admin.end()]);
   });
 
   it("a forged call with another user's id gets no private column and none of that user's data", async () => {
@@ -87,26 +88,29 @@ describe("as the page role, on an adopted table with private columns", () => {
   });
 
   it("can neither read nor move the backfill's progress", async () => {
-    await db.admin.query("INSERT INTO retool_sync.batch_progress (run_key, next_cursor, pages) VALUES ('backfill x', 'cursor-9', 9)");
-    for (const role of [page, trusted]) {
-      for (const sql of [
-        "SELECT * FROM retool_sync.batch_progress",
-        "UPDATE retool_sync.batch_progress SET next_cursor = 'cursor-11'",
-        `SELECT * FROM retool_sync.sync_users('[]', 'backfill', 'backfill x', 'cursor-11', false)`,
-      ]) {
-        expect((await pgError(() => role.query(sql))).code).toBe("42501");
-      }
-    }
-    const progress = await db.admin.query("SELECT next_cursor, pages FROM retool_sync.batch_progress WHERE run_key = 'backfill x'");
-    expect(progress.rows).toEqual([{ next_cursor: "cursor-9", pages: 9 }]);
+    await expectNoProgressAccess(db, page);
   });
 });
+
+/** No role that Retool holds can read or write the backfill's progress. */
+async function expectNoProgressAccess(db: Provisioned, role: Client): Promise<void> {
+  await db.admin.query("INSERT INTO retool_sync.batch_progress (run_key, next_cursor, pages) VALUES ('backfill x', 'cursor-9', 9)");
+  for (const sql of [
+    "SELECT * FROM retool_sync.batch_progress",
+    "UPDATE retool_sync.batch_progress SET next_cursor = 'cursor-11'",
+    `SELECT * FROM retool_sync.sync_users('[]', 'backfill', 'backfill x', 'cursor-11', false)`,
+  ]) {
+    expect((await pgError(() => role.query(sql))).code).toBe("42501");
+  }
+  const progress = await db.admin.query("SELECT next_cursor, pages FROM retool_sync.batch_progress WHERE run_key = 'backfill x'");
+  expect(progress.rows).toEqual([{ next_cursor: "cursor-9", pages: 9 }]);
+}
 
 describe("as the trusted role", () => {
   let db: Provisioned;
   let trusted: Client;
   beforeAll(async () => {
-    db = await provision({ ...BOTH_ROLES, usersTable: ADOPTED }, customersWithSecrets);
+    db = await provision({ ...TRUSTED_ROLE, usersTable: ADOPTED }, customersWithSecrets);
     trusted = await connect(db.roleConn.trusted);
   });
   afterAll(async () => {
@@ -135,22 +139,25 @@ describe("as the trusted role", () => {
       expect((await pgError(() => trusted.query(sql))).code, sql).toBe("42501");
     }
   });
+
+  it("can neither read nor move the backfill's progress", async () => {
+    await expectNoProgressAccess(db, trusted);
+  });
 });
 
 describe("each plan's roles", () => {
   it.each([
     ["free", {}, ["page"]],
     ["team", {}, ["page"]],
-    ["business", { retool: RETOOL }, ["trusted"]],
-    ["business", { retool: { ...RETOOL, continuePageCheck: "current-user" } }, ["page"]],
-    ["business", { retool: { ...RETOOL, continuePageCheck: "current-user", reconcileSchedule: "0 * * * *" } }, ["page", "trusted"]],
+    ["business", { retool: RETOOL }, ["page"]],
     ["enterprise", { retool: RETOOL }, ["trusted"]],
+    ["enterprise", { retool: TRUSTED_ROLE.retool }, ["trusted"]],
   ] as const)("%s %j provisions %j", (plan, extra, roles) => {
     expect(grantedRoles(settingsFor("app", { plan, ...extra })).map((r) => r.kind)).toEqual(roles);
   });
 
-  it("on business checked against Retool's API, no role takes a browser's claim at all", async () => {
-    const db = await provision({ plan: "business", retool: RETOOL });
+  it("on enterprise, where Retool Events sync users, no role takes a browser's claim at all", async () => {
+    const db = await provision({ plan: "enterprise", retool: RETOOL });
     try {
       // Roles are cluster-wide (other tests made a page role); in this database it may call nothing.
       const grants = await db.admin.query(
@@ -186,32 +193,34 @@ describe("each plan's roles", () => {
 });
 
 describe("the Retool roles' own limits", () => {
-  it("have no attributes beyond login, a connection limit and statement timeouts", async () => {
+  it.each([
+    ["page", PAGE_ROLE],
+    ["trusted", TRUSTED_ROLE],
+  ] as const)("the %s role has no attributes beyond login, a connection limit and statement timeouts", async (kind, stack) => {
     // Roles of their own: the limits must not reach other tests' connections.
     const roles = { page: { name: "retool_limits_page" }, trusted: { name: "retool_limits_trusted" }, connectionLimit: 7, statementTimeoutMs: 2_000 };
-    const db = await provision({ ...BOTH_ROLES, retoolRoles: roles });
+    const db = await provision({ ...stack, retoolRoles: roles });
     try {
       const r = await db.admin.query(
-        "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit, rolconfig FROM pg_roles WHERE rolname = ANY($1) ORDER BY 1",
-        [[db.settings.retoolRoles.page.name, db.settings.retoolRoles.trusted.name]],
+        "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin, rolconnlimit, rolconfig FROM pg_roles WHERE rolname = $1",
+        [db.settings.retoolRoles[kind].name],
       );
-      for (const row of r.rows) {
-        expect(row).toMatchObject({
-          rolsuper: false,
-          rolcreatedb: false,
-          rolcreaterole: false,
-          rolreplication: false,
-          rolbypassrls: false,
-          rolcanlogin: true,
-          rolconnlimit: 7,
-        });
-        expect(row.rolconfig).toEqual(expect.arrayContaining(["statement_timeout=2000", "idle_in_transaction_session_timeout=2000"]));
-      }
-      const page = await connect(db.roleConn.page);
+      expect(r.rows).toHaveLength(1);
+      expect(r.rows[0]).toMatchObject({
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolreplication: false,
+        rolbypassrls: false,
+        rolcanlogin: true,
+        rolconnlimit: 7,
+      });
+      expect(r.rows[0].rolconfig).toEqual(expect.arrayContaining(["statement_timeout=2000", "idle_in_transaction_session_timeout=2000"]));
+      const role = await connect(db.roleConn[kind]);
       try {
-        expect((await pgError(() => page.query("SELECT pg_sleep(3)"))).code).toBe("57014"); // query_canceled
+        expect((await pgError(() => role.query("SELECT pg_sleep(3)"))).code).toBe("57014"); // query_canceled
       } finally {
-        await page.end();
+        await role.end();
       }
     } finally {
       await db.admin.end();
@@ -219,7 +228,7 @@ describe("the Retool roles' own limits", () => {
   });
 
   it("with canReadUsers, read the sync columns and never an adopted table's own", async () => {
-    const db = await provision({ ...BOTH_ROLES, usersTable: ADOPTED, retoolRoles: { page: { canReadUsers: true } } }, customersWithSecrets);
+    const db = await provision({ ...PAGE_ROLE, usersTable: ADOPTED, retoolRoles: { page: { canReadUsers: true } } }, customersWithSecrets);
     const page = await connect(db.roleConn.page);
     try {
       await syncPageUser(page, { id: "user_r1", email: "r1@corp.com" });
@@ -311,7 +320,9 @@ describe("the README's revocations for a database the team owns", () => {
   it("run as written, and then a Retool role can make no temporary table, large object or other connection", async () => {
     const readme = fs.readFileSync(path.resolve(__dirname, "../../../../README.md"), "utf8");
     const block = /take them back[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)![1];
-    const db = await provision({ ...BOTH_ROLES, retoolRoles: { page: { name: "retool_revoked_page" }, trusted: { name: "retool_revoked_trusted" } } });
+    const db = await provision({ ...PAGE_ROLE, retoolRoles: { page: { name: "retool_revoked_page" } } });
+    // The README's GRANT names both roles; a stack has one of them, so the other is made here.
+    await db.admin.query("DO $r$ BEGIN CREATE ROLE retool_revoked_trusted LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $r$");
     const page = { ...db.roleConn.page };
     try {
       const sql = block

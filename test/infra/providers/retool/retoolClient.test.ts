@@ -70,7 +70,7 @@ describe("RetoolClient errors", () => {
 
   it.each([
     [404, /Retool has no such object/],
-    [409, /conflicts with something Retool already has.*retool\.resourceName/],
+    [409, /conflicts with something Retool already has.*retool\.resources\.<page\|trusted\|api>\.name/],
     [422, /did not accept the request's content/],
   ])("%s names the endpoint and what to do, without retrying", async (status, advice) => {
     fake.inject((r) => r.operation === "POST /resources", { status, body: { success: false, message: `Retool says ${status}` } });
