@@ -7,13 +7,24 @@ import { installRoot, pinnedPulumiVersion } from "../scripts/lib/pulumiCli";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const operations = fs.readFileSync(path.join(ROOT, "docs/operations.md"), "utf8");
 const locked = (name: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages[`node_modules/${name}`].version as string;
 
-describe("the README", () => {
+describe("the README and docs", () => {
+  it("keeps the README a front page, and every relative link in it and in docs/ leads to a file", () => {
+    expect(readme.split("\n").length).toBeLessThanOrEqual(300);
+    for (const file of ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)]) {
+      const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)) {
+        expect(fs.existsSync(path.resolve(ROOT, path.dirname(file), target)), `${file} links to ${target}`).toBe(true);
+      }
+    }
+  });
+
   it("names the pinned Pulumi CLI and where the first run keeps it", () => {
     const version = pinnedPulumiVersion(ROOT);
-    expect(readme).toContain(`(\`${version}\`, the version of the \`@pulumi/pulumi\` SDK in the lockfile)`);
-    expect(readme).toContain(`into \`~/.pulumi/versions/${version}/\``);
+    expect(operations).toContain(`(\`${version}\`, the version of the \`@pulumi/pulumi\` SDK in the lockfile)`);
+    expect(operations).toContain(`into \`~/.pulumi/versions/${version}/\``);
     expect(installRoot(version, {})).toBe(path.join(os.homedir(), ".pulumi", "versions", version));
   });
 
@@ -23,8 +34,8 @@ describe("the README", () => {
       ["random", "@pulumi/random"],
     ]) {
       const version = locked(pkg);
-      expect(readme).toContain(`pulumi plugin install resource ${plugin} ${version} --file pulumi-resource-${plugin}-v${version}-linux-amd64.tar.gz`);
-      expect(readme).toContain(`\`${plugin}\` ${version}`);
+      expect(operations).toContain(`pulumi plugin install resource ${plugin} ${version} --file pulumi-resource-${plugin}-v${version}-linux-amd64.tar.gz`);
+      expect(operations).toContain(`\`${plugin}\` ${version}`);
     }
   });
 

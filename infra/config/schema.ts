@@ -28,20 +28,26 @@ const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const databaseSchema = z.strictObject({
-  host: z.string().min(1, { message: "host is required" }),
-  port: port.default(5432),
-  name: identifier("name"),
-  adminUser: z.string().min(1, { message: "adminUser is required" }),
-  sslmode: z.enum(SSL_MODES).default("require"),
+  host: z.string().min(1, { message: "host is required" }).describe("Postgres host, as Pulumi reaches it"),
+  port: port.default(5432).describe("Postgres port"),
+  name: identifier("name").describe("the database that holds the users table"),
+  adminUser: z
+    .string()
+    .min(1, { message: "adminUser is required" })
+    .describe("the user that runs migrations and owns the sync functions: CREATE on the database, CREATEROLE, and in adopt mode ownership of the table"),
+  sslmode: z
+    .enum(SSL_MODES)
+    .default("require")
+    .describe("as libpq; verify-ca and verify-full check against the system CAs (a private CA: NODE_EXTRA_CA_CERTS)"),
 });
 
 export const usersTableSchema = z
   .strictObject({
-    mode: z.enum(["create", "adopt"]).default("create"),
-    schema: identifier("schema").default("public"),
-    name: identifier("name").default("users"),
-    primaryKey: identifier("primaryKey").default("id"),
-    emailColumn: identifier("emailColumn").default("email"),
+    mode: z.enum(["create", "adopt"]).default("create").describe("make a new table, or add the Retool columns to an existing one"),
+    schema: identifier("schema").default("public").describe("the table's schema (retool_sync is reserved)"),
+    name: identifier("name").default("users").describe("the table's name"),
+    primaryKey: identifier("primaryKey").default("id").describe("adopt mode: the existing table's primary key column"),
+    emailColumn: identifier("emailColumn").default("email").describe("adopt mode: the existing table's email column"),
   })
   .refine((t) => t.schema !== "retool_sync", {
     message: "schema retool_sync is reserved for the sync function; put the users table in another schema",
@@ -51,26 +57,35 @@ export const usersTableSchema = z
 const roleSchema = (name: string) =>
   z
     .strictObject({
-      name: identifier("name").default(name),
-      /** SELECT on the users table's sync columns, for the role's own queries in Retool. */
-      canReadUsers: bool.default(false),
+      name: identifier("name").default(name).describe("the login role's name"),
+      canReadUsers: bool.default(false).describe("grant the role SELECT on the users table's sync columns, for its own queries in Retool"),
     })
     .prefault({});
 
 /**
- * The login roles Retool connects as, one per level of trust (see README: trust). A stack creates
+ * The login roles Retool connects as, one per level of trust (docs/trust.md). A stack creates
  * only the ones its plan uses.
  */
 export const retoolRolesSchema = z
   .strictObject({
-    /** The Continue page's: a signed-in user's claim, untrusted rules. */
+    /** The Continue page's: a signed-in user's claim, untrusted rules (free, team, business). */
     page: roleSchema("retool_sync_page"),
-    /** Retool's own data (events, the API-checked page, the scheduled reconcile): admins' workflows only. */
+    /** Retool's own data (Retool Events, the scheduled reconcile): admins' workflows only (enterprise). */
     trusted: roleSchema("retool_sync_trusted"),
-    /** Connections each role may hold at once (Retool pools them per resource and environment). */
-    connectionLimit: z.coerce.number().int().min(1).max(10_000).default(20),
-    /** The longest statement either role may run; the scheduled reconcile syncs the whole list in one. */
-    statementTimeoutMs: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    connectionLimit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(20)
+      .describe("connections each role may hold at once (Retool pools them per resource and environment)"),
+    statementTimeoutMs: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe("the role-level statement and idle-in-transaction timeout; a default the role itself can lift (docs/trust.md)"),
   })
   .prefault({})
   .refine((r) => r.page.name !== r.trusted.name, {
@@ -91,9 +106,8 @@ const uuid = (what: string) => z.string().uuid({ message: `${what} must be a UUI
 const resourceSchema = (name: string) =>
   z
     .strictObject({
-      name: displayName("name").default(name),
-      /** The resource's UUID, when an admin made it by hand, so rendered workflows and the page point at it. */
-      id: uuid("id").optional(),
+      name: displayName("name").default(name).describe("the resource's display name in Retool"),
+      id: uuid("id").optional().describe("the resource's UUID, when an admin made it by hand: rendered workflows and the page then point at it"),
     })
     .prefault({});
 
@@ -101,7 +115,6 @@ const resourceSchema = (name: string) =>
 const CRON = /^(\S+\s+){4}\S+$/;
 
 export const retoolSchema = z.strictObject({
-  /** https://<org>.retool.com or a self-hosted origin, without /api/v2. */
   url: z
     .string()
     .url({ message: "url must be a URL such as https://acme.retool.com" })
@@ -109,12 +122,15 @@ export const retoolSchema = z.strictObject({
       message: "url must be the Retool origin (https://acme.retool.com), without /api/v2",
     })
     .transform((u) => u.replace(/\/+$/, ""))
-    .optional(),
-  /** Retool environments the resources are configured in (names as in Settings > Environments). */
-  environments: z.array(z.string().min(1)).min(1, { message: "environments needs at least one Retool environment name" }).default(["production"]),
-  /** The database host as Retool reaches it, when it differs from database.host (e.g. a public endpoint). */
-  databaseHost: z.string().min(1).optional(),
-  databasePort: port.optional(),
+    .optional()
+    .describe("your Retool origin, e.g. https://acme.retool.com (no /api/v2); required when a workflow calls Retool's API"),
+  environments: z
+    .array(z.string().min(1))
+    .min(1, { message: "environments needs at least one Retool environment name" })
+    .default(["production"])
+    .describe("Retool environments the resources are configured in (names as in Settings > Environments)"),
+  databaseHost: z.string().min(1).optional().describe("the database host as Retool reaches it, when it differs from database.host"),
+  databasePort: port.optional().describe("the database port as Retool reaches it, when it differs from database.port"),
   /** The Retool resources: one per database role, and Retool's own API. */
   resources: z
     .strictObject({
@@ -127,12 +143,18 @@ export const retoolSchema = z.strictObject({
    * The org's Retool API tier, where the plan has several (enterprise: enterprise-base or
    * enterprise-premium). Default: the smallest the plan guarantees (docs.retool.com/api).
    */
-  apiTier: z.enum(API_TIERS).optional(),
+  apiTier: z
+    .enum(API_TIERS)
+    .optional()
+    .describe("the org's Retool API tier (enterprise: enterprise-base or enterprise-premium); default: the smallest the plan guarantees"),
   /**
    * business: current-user (the only check, and the default) syncs from the page's own query on
    * current_user. retool-api is refused: it needs the Users API, which only Enterprise Premium has.
    */
-  continuePageCheck: z.enum(CONTINUE_PAGE_CHECKS).optional(),
+  continuePageCheck: z
+    .enum(CONTINUE_PAGE_CHECKS)
+    .optional()
+    .describe("business: current-user, the default and only check; retool-api is refused (it needs the Users API, Enterprise Premium only)"),
   /**
    * enterprise: the user attribute (defined in Settings > User attributes) that the event
    * workflows set to the row's key, for queries on current_user.metadata. Unset: no write-back.
@@ -140,33 +162,38 @@ export const retoolSchema = z.strictObject({
   rowKeyAttribute: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: "rowKeyAttribute must be a user attribute name: a letter or _, then letters, digits or _" })
-    .optional(),
-  /** Where the Continue page sends users once their row exists: a Retool app path or URL. */
-  homeAppUrl: z.string().min(1).default("/"),
-  /** UUID of the imported Continue page workflow, so the page's query points at it. */
-  continuePageWorkflowId: uuid("continuePageWorkflowId").optional(),
-  /** The Retool release the workflow files claim to come from (templateData's version). */
+    .optional()
+    .describe("enterprise: the user attribute the event workflows set to the row's key (current_user.metadata in apps); unset: no write-back"),
+  homeAppUrl: z.string().min(1).default("/").describe("where the Continue page sends users once their row exists: a Retool app path or URL"),
+  continuePageWorkflowId: uuid("continuePageWorkflowId").optional().describe("the imported Continue page workflow's UUID: the page's query then points at it"),
   templateVersion: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, { message: "templateVersion must look like 3.360.0" })
-    .default("3.360.0"),
-  timezone: z.string().min(1).default("UTC"),
-  /** Client-side limit on Retool API calls; Retool's Terraform provider uses 45. 0 turns it off. */
-  rateLimitPerMinute: z.coerce.number().int().min(0).default(45),
-  /** Cron for the scheduled reconcile workflow (needs the Users API: Enterprise Premium); unset renders none. */
-  reconcileSchedule: z.string().regex(CRON, { message: 'reconcileSchedule must be five cron fields, e.g. "0 * * * *" for hourly' }).optional(),
+    .default("3.360.0")
+    .describe("the Retool release the workflow files say they come from"),
+  timezone: z.string().min(1).default("UTC").describe("the workflows' timezone"),
+  rateLimitPerMinute: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(45)
+    .describe("client-side limit on Retool API calls (Retool's Terraform provider uses 45); 0 for none"),
+  reconcileSchedule: z
+    .string()
+    .regex(CRON, { message: 'reconcileSchedule must be five cron fields, e.g. "0 * * * *" for hourly' })
+    .optional()
+    .describe("cron for a scheduled reconcile workflow; needs the Users API (Enterprise Premium)"),
 });
 
 /** Keys under the project namespace, without the "retool-user-sync:" prefix. */
 export const stackSettingsSchema = z
   .strictObject({
-    plan: z.enum(PLANS),
+    plan: z.enum(PLANS).describe("your Retool plan: picks how users sync (docs/plans.md)"),
     database: databaseSchema,
     usersTable: usersTableSchema.prefault({}),
-    linkByEmail: bool.default(true),
-    linkByEmailFromContinuePage: bool.default(false),
-    /** Which addresses are accepted (see infra/builders/sql/emailForm.ts and README: emails). */
-    emailCharacters: z.enum(EMAIL_CHARSETS).default("ascii"),
+    linkByEmail: bool.default(true).describe("link an existing row that has no Retool id yet by email (canonical form), on trusted paths"),
+    linkByEmailFromContinuePage: bool.default(false).describe("also let the Continue page link by email; read docs/trust.md first"),
+    emailCharacters: z.enum(EMAIL_CHARSETS).default("ascii").describe("which addresses are accepted: ascii, or unicode (docs/trust.md: emails)"),
     retoolRoles: retoolRolesSchema,
     retool: retoolSchema.prefault({}),
   })
@@ -193,6 +220,15 @@ export type UsersTableSettings = StackSettings["usersTable"];
 /** Secret keys: read only through Pulumi secrets (or, in scripts, the environment). */
 export const SECRET_KEYS = ["databaseAdminPassword", "retoolApiToken", "retoolUsersReadToken"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** What each secret is, for the config reference. */
+export const SECRET_DESCRIPTIONS: Record<SecretKey, string> = {
+  databaseAdminPassword: "required: database.adminUser's password; `pulumi config set --secret databaseAdminPassword <value>`",
+  retoolApiToken:
+    "Enterprise Premium only: a management token (resources:write, resource_configurations:write, environments:read); with it `pulumi up` creates the Retool resources",
+  retoolUsersReadToken:
+    "the token the API resource carries, with only the scopes its workflows need (the resource file lists them); required with retoolApiToken when a workflow calls Retool's API",
+};
 /**
  * Secrets every stack needs. The Retool tokens are optional: without retoolApiToken the Retool
  * side is written to files for an admin; when retoolUsersReadToken is needed is decided by

@@ -49,7 +49,7 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
 
 /** Keys of earlier releases, and where their settings went. */
 const RENAMED: Record<string, string> = {
-  retoolRole: "retoolRoles.page and retoolRoles.trusted (one role per level of trust; README: the Retool roles)",
+  retoolRole: "retoolRoles.page and retoolRoles.trusted (one role per level of trust; docs/database.md, The Retool roles)",
   "retool.resourceName": "retool.resources.page.name and retool.resources.trusted.name",
   "retool.apiResourceName": "retool.resources.api.name",
   "retool.databaseResourceId": "retool.resources.page.id or retool.resources.trusted.id",
@@ -65,7 +65,7 @@ export function problemsOf(error: z.ZodError, input: unknown, source: SettingsSo
       return issue.keys.map((k) =>
         RENAMED[where + k]
           ? `${source.key(where + k)}: replaced by ${RENAMED[where + k]}; move the setting there`
-          : `${source.key(where + k)}: unknown key (check the spelling against the config reference in README.md)`,
+          : `${source.key(where + k)}: unknown key (check the spelling against docs/config-reference.md)`,
       );
     }
     return [`${key}: got ${describe(valueAt(input, issue.path))}; ${issue.message}`];

@@ -59,7 +59,7 @@ const FIXES: Record<NeedSetting, string> = {
   "retool.continuePageCheck":
     "remove retool.continuePageCheck: business's page syncs from its own query on current_user, whose email Retool checks on its server",
   "retool.reconcileSchedule":
-    "remove retool.reconcileSchedule; users sync at sign-in, and the drift report can be built from the users table itself (README: plans)",
+    "remove retool.reconcileSchedule; users sync at sign-in, and the drift report can be built from the users table itself (docs/plans.md)",
   "retool.rowKeyAttribute": "remove retool.rowKeyAttribute",
   retoolApiToken: "remove the token and create the resources by hand from the rendered retool-resource-*.json files",
 };

@@ -9,7 +9,7 @@
 // Valid: one @, a dot in the domain, at most 254 characters, and per `emailCharacters`:
 //   ascii   printable ASCII only (the default: every lookalike of an ASCII address is refused);
 //   unicode any character but controls, spaces and invisible or format characters. Lookalikes
-//           from other scripts (a Cyrillic `о`) are then not detected; see README.
+//           from other scripts (a Cyrillic `о`) are then not detected; see docs/database.md, Emails.
 
 export const EMAIL_CHARSETS = ["ascii", "unicode"] as const;
 export type EmailCharset = (typeof EMAIL_CHARSETS)[number];

@@ -112,7 +112,7 @@ export function requireScript(script: ApiScript, tier: ApiTier, usersTable = "th
     [
       `${script} cannot run on this org: it reads Retool's users with ${op}, one of the ${ENDPOINT_GROUP_LABELS[group]} endpoints, which only ${API_TIER_LABELS[needs]} has (${API_ACCESS_DOCS}); this org's API tier is ${API_TIER_LABELS[tier]}. Nothing was sent to Retool.`,
       "What works on this plan instead: every user syncs at sign-in (the Continue page, or Retool Events' Login Attempted on Enterprise), so a user who signs in gets a row.",
-      `The drift and last-seen report can be built from ${usersTable} itself: rows with no retool_user_id have never signed in, and last_seen_at says when each user last did (README: plans).`,
+      `The drift and last-seen report can be built from ${usersTable} itself: rows with no retool_user_id have never signed in, and last_seen_at says when each user last did (docs/plans.md).`,
       `If the org is on ${API_TIER_LABELS[needs]}, say so: --api-tier ${needs}, RETOOL_API_TIER=${needs}, or retool.apiTier in the stack.`,
     ].join("\n"),
   );

@@ -27,9 +27,9 @@ function permissions(settings: StackSettings, kind: ResourceKind): string {
     }`;
   }
   if (PLAN_CAPABILITIES[settings.plan].permissionGroups) {
-    return "Permissions: Use for the groups that land on the Continue page; Edit on apps only for people you trust. Anyone who can write a query on this resource can send any values, so only users who cannot edit queries are checked by Retool (README: trust).";
+    return "Permissions: Use for the groups that land on the Continue page; Edit on apps only for people you trust. Anyone who can write a query on this resource can send any values, so only users who cannot edit queries are checked by Retool (docs/trust.md).";
   }
-  return "Free and Team have no resource permissions: every user is an editor and can write any query on this resource, so the table's emails are what users claim (README: trust).";
+  return "Free and Team have no resource permissions: every user is an editor and can write any query on this resource, so the table's emails are what users claim (docs/trust.md).";
 }
 
 function fileFor(spec: ResourceSpec, secretNote: string, steps: string[], settings: StackSettings, managed: boolean) {

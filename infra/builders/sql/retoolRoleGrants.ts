@@ -62,7 +62,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${literal(role.name)}) THEN
     RAISE EXCEPTION USING ERRCODE = '42704',
       MESSAGE = ${literal(`the ${role.kind} role ${role.name} does not exist`)},
-      HINT = 'pulumi up creates it; when applying rendered SQL by hand, create it first (README: the Retool roles).';
+      HINT = 'pulumi up creates it; when applying rendered SQL by hand, create it first (docs/database.md, The Retool roles).';
   END IF;
   EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), ${literal(role.name)});
 END

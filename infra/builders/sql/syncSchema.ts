@@ -39,7 +39,7 @@ LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
 AS $canonical$ SELECT ${CANONICAL_EMAIL_SQL} $canonical$`,
-      `COMMENT ON FUNCTION ${CANONICAL_EMAIL_FUNCTION}(text) IS ${literal("The form email addresses are compared by: NFKC, surrounding spaces removed, A-Z folded to a-z. See README: emails.")}`,
+      `COMMENT ON FUNCTION ${CANONICAL_EMAIL_FUNCTION}(text) IS ${literal("The form email addresses are compared by: NFKC, surrounding spaces removed, A-Z folded to a-z. See docs/database.md, Emails.")}`,
       `COMMENT ON SCHEMA ${ident(SYNC_SCHEMA)} IS ${literal("retool-user-sync: the sync functions and the migration ledger. User data lives in the users table, not here.")}`,
     ],
   };

@@ -29,7 +29,7 @@ BEGIN
   IF v_clashes IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = '23505',
       MESSAGE = format(${literal(`${c.schema}.${c.table} holds addresses that are the same address in canonical form: %s`)}, v_clashes),
-      HINT = 'Merge each pair of rows, or correct one of the addresses, then run pulumi up again. Nothing was changed (README: emails).';
+      HINT = 'Merge each pair of rows, or correct one of the addresses, then run pulumi up again. Nothing was changed (docs/database.md, Emails).';
   END IF;
 END
 $clashes$`;

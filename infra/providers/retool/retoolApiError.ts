@@ -32,7 +32,7 @@ export interface RetoolApiErrorDetails {
   attempts: number;
   /** How to fix a bad token where this client is used (a config key, an env var). */
   tokenHint: string;
-  /** The org's Retool API tier, where the caller knows it (README: plans). */
+  /** The org's Retool API tier, where the caller knows it (docs/plans.md). */
   apiTier?: ApiTier;
 }
 
@@ -48,7 +48,7 @@ function tierAdvice(d: RetoolApiErrorDetails): { outside: boolean; text: string 
   if (d.apiTier && !tierHas(d.apiTier, op.group)) {
     return {
       outside: true,
-      text: `${where}; this org's tier is ${API_TIER_LABELS[d.apiTier]}, so no token scope can help. See README: plans for what works on this plan.`,
+      text: `${where}; this org's tier is ${API_TIER_LABELS[d.apiTier]}, so no token scope can help. See docs/plans.md for what works on this plan.`,
     };
   }
   return { outside: false, text: `If the org is not on ${API_TIER_LABELS[needs]}, no scope helps: ${where}.` };
@@ -69,7 +69,7 @@ function advice(d: RetoolApiErrorDetails): string {
     case 409:
       return "It conflicts with something Retool already has, usually an object with the same name: rename it in the stack config (retool.resources.<page|trusted|api>.name) or delete the other one in Retool.";
     case 422:
-      return "Retool did not accept the request's content. Your Retool release may not support this call or these options (creating resources needs self-hosted 3.72+ or Cloud); see README: Retool API.";
+      return "Retool did not accept the request's content. Your Retool release may not support this call or these options (creating resources needs self-hosted 3.72+ or Cloud); see docs/retool-files.md.";
     case 429:
       return `Retool kept rate-limiting after ${d.attempts} attempts. Lower retool.rateLimitPerMinute (or --rate-limit), or try again later.`;
     case undefined:

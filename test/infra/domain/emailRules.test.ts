@@ -26,7 +26,7 @@ const LOOKALIKES: { what: string; address: string; ascii: string | null; unicode
   { what: "a fullwidth letter", address: "\uff42ob@corp.com", ascii: null, unicode: "bob@corp.com" },
   { what: "upper case", address: "BOB@Corp.COM", ascii: "bob@corp.com", unicode: "bob@corp.com" },
   { what: "spaces around", address: "  bob@corp.com ", ascii: "bob@corp.com", unicode: "bob@corp.com" },
-  // Lookalikes from another script stay distinct addresses in unicode (README: emails).
+  // Lookalikes from another script stay distinct addresses in unicode (docs/database.md, Emails).
   { what: "a Cyrillic letter", address: "b\u043eb@corp.com", ascii: null, unicode: "b\u043eb@corp.com" },
 ];
 
@@ -78,7 +78,7 @@ describe.each(EMAIL_CHARSETS)("emails with emailCharacters: %s", (charset) => {
     expect(inWorkflow).toEqual([expected !== null, canonicalEmail(c.address)]);
   });
 
-  // Lookalikes that this charset keeps as another address altogether are not bob's (README: emails).
+  // Lookalikes that this charset keeps as another address altogether are not bob's (docs/database.md, Emails).
   const posingAsBob = LOOKALIKES.filter((c) => c[charset] === null || c[charset] === "bob@corp.com");
   it.each(posingAsBob)("a page call with $what is refused, or is bob's address and changes nothing", async (c) => {
     const expected = c[charset];

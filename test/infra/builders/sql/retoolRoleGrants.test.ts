@@ -316,9 +316,9 @@ describe("the rest of the database, as a Retool role sees it", () => {
   });
 });
 
-describe("the README's revocations for a database the team owns", () => {
+describe("the docs' revocations for a database the team owns", () => {
   it("run as written, and then a Retool role can make no temporary table, large object or other connection", async () => {
-    const readme = fs.readFileSync(path.resolve(__dirname, "../../../../README.md"), "utf8");
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../../../docs/database.md"), "utf8");
     const block = /take them back[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)![1];
     const db = await provision({ ...PAGE_ROLE, retoolRoles: { page: { name: "retool_revoked_page" } } });
     // The README's GRANT names both roles; a stack has one of them, so the other is made here.
