@@ -5,5 +5,3 @@
 export const RETOOL_USER_ID_PATTERN = "^user_[a-z0-9]+$";
 export const RETOOL_USER_ID_MAX_LENGTH = 64;
 export const RETOOL_NAME_MAX_LENGTH = 36;
-/** Control characters (C0, DEL, C1) as one class both Postgres's ARE and JavaScript read alike. */
-export const CONTROL_CHARACTERS = "[\\x01-\\x1f\\x7f-\\x9f]";

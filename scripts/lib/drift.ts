@@ -2,6 +2,7 @@
 import type { Client } from "pg";
 import { SNAPSHOT_FUNCTION } from "../../infra/builders/sql/syncApi";
 import { storedEmail } from "../../infra/domain/emailRules";
+import { storedName } from "../../infra/domain/nameRules";
 import type { RejectedUser, RetoolClient, RetoolUser } from "../../infra/providers/retool/retoolClient";
 
 export interface TableRow {
@@ -25,8 +26,6 @@ export interface Drift {
   unreadable: RejectedUser[];
 }
 
-const norm = (s: string | null | undefined) => (s ?? "").trim();
-
 export function findDrift(users: RetoolUser[], rows: TableRow[], unreadable: RejectedUser[] = []): Drift {
   const byId = new Map(rows.map((r) => [r.retool_user_id, r]));
   const ids = new Set([...users.map((u) => u.id), ...unreadable.map((u) => u.retoolUserId)]);
@@ -41,8 +40,10 @@ export function findDrift(users: RetoolUser[], rows: TableRow[], unreadable: Rej
     // The address as the sync rules would store it: any difference is a change they would make.
     if (storedEmail(user.email) !== storedEmail(row.email ?? "")) fields.push("email");
     // A name Retool does not have is not a change: the sync rules keep the row's name then.
-    if (user.first_name && norm(user.first_name) !== norm(row.first_name)) fields.push("first_name");
-    if (user.last_name && norm(user.last_name) !== norm(row.last_name)) fields.push("last_name");
+    for (const field of ["first_name", "last_name"] as const) {
+      const retool = storedName(user[field]);
+      if (retool !== null && retool !== storedName(row[field])) fields.push(field);
+    }
     if (fields.length) drift.changed.push({ user, row, fields });
     if (user.active === false && row.active !== false) drift.disabled.push({ user, row });
   }

@@ -11,18 +11,7 @@ import { ident, literal } from "./identifiers";
 import { securityDefiner } from "./securityDefiner";
 import { BATCH_FUNCTION, CORE_FUNCTION, PROGRESS_TABLE, SNAPSHOT_FUNCTION } from "./syncApi";
 import { OUTCOMES } from "./syncFunction";
-import {
-  bucketLock,
-  emailBucket,
-  emailKey,
-  newRow,
-  normalizedEmail,
-  normalizedName,
-  passesInputChecks,
-  ruleColumns,
-  type SyncValues,
-  seenAt,
-} from "./syncRules";
+import { emailKey, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, type SyncValues, seenAt, withinRawBounds } from "./syncRules";
 import { usersTableColumns } from "./usersTableColumns";
 
 /** Sources a batch may carry: both read Retool's own user list. */
@@ -54,20 +43,26 @@ const PAGE_VALUES: SyncValues = {
  * other user, so there every valid user is inserted first, with no look-ups: a first backfill's
  * pages are nearly all new. One refusal (a user already there, the same address twice in the page)
  * undoes that attempt, and the page's plainly new users are then found by looking them up, as on
- * an adopted table; a reconcile's mixed pages take that way. An adopted table has no unique email
- * index, so there the look-ups come first, under the same email locks sync_user_outcome takes.
- * Whatever still fails (a concurrent writer, a trigger) fails the statement, and the caller sends
- * the whole page the one-by-one way.
+ * an adopted table; a reconcile's mixed pages take that way. An adopted table's email index is
+ * unique over linked rows only (unlinked rows may repeat an address, and must be linked, not
+ * duplicated), so there the look-ups come first, and that index arbitrates with concurrent first
+ * sign-ins. Whatever still fails (a concurrent writer, a trigger) fails the statement, and the
+ * caller sends the whole page the one-by-one way.
  */
 function insertNewUsers(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
   const T = c.qualifiedName;
   const col = ruleColumns(c);
   const row = newRow(c, PAGE_VALUES);
+  // A user whose raw values are over the size bounds is not normalised here (its values stay NULL,
+  // which no rule passes): it goes one by one, where the core refuses it before any work.
+  const raw = { id: "e.u->>'id'", email: "e.u->>'email'", first: "e.u->>'first_name'", last: "e.u->>'last_name'" };
+  const bounded = (expr: string) => `CASE WHEN e.bounded THEN ${expr} END`;
   const page = `SELECT p.*, ${emailKey("p.email")} AS key
-      FROM (SELECT e.ord, e.u->>'id' AS id, ${normalizedEmail("e.u->>'email'")} AS email,
-                   ${normalizedName("e.u->>'first_name'")} AS first, ${normalizedName("e.u->>'last_name'")} AS last, ${activeOf("e.u")} AS active
-            FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+      FROM (SELECT e.ord, e.u->>'id' AS id, ${bounded(normalizedEmail("e.u->>'email'"))} AS email,
+                   ${bounded(normalizedName("e.u->>'first_name'"))} AS first, ${bounded(normalizedName("e.u->>'last_name'"))} AS last, ${activeOf("e.u")} AS active
+            FROM (SELECT e.*, ${withinRawBounds(raw)} AS bounded
+                  FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
             OFFSET 0) AS p
       OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
   const valid = passesInputChecks(PAGE_VALUES, settings.emailCharacters);
@@ -99,10 +94,7 @@ function insertNewUsers(settings: StackSettings): string {
     EXCEPTION WHEN unique_violation THEN${nested(insertFresh(candidates))}
     END;`;
   }
-  // Only the buckets of the addresses about to be inserted are locked, each once and in one order
-  // so two batches cannot deadlock; then everything is looked at again under the locks.
-  return `
-    PERFORM ${bucketLock("l.bucket")} FROM (SELECT DISTINCT ${emailBucket("p.key")} AS bucket FROM (${candidates}) AS p WHERE p.fresh ORDER BY 1) AS l;${insertFresh(candidates)}`;
+  return insertFresh(candidates);
 }
 
 const SOURCE_CHECK = `IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
@@ -144,7 +136,7 @@ function batchFunction(settings: StackSettings): string {
   p_last_page boolean DEFAULT false
 )
 RETURNS TABLE (retool_user_id text, outcome text, error text)
-${securityDefiner("plpgsql", "VOLATILE")}
+${securityDefiner("plpgsql", "VOLATILE", { syncPath: true })}
 AS $batch$
 #variable_conflict use_variable
 DECLARE

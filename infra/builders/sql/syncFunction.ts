@@ -8,12 +8,12 @@ import { securityDefiner } from "./securityDefiner";
 import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
   emailKey,
-  emailLock,
   inputChecks,
   newRow,
   normalizedEmail,
   normalizedName,
   raise,
+  rawChecks,
   ruleColumns,
   type SyncValues,
   seenAt,
@@ -80,7 +80,21 @@ function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string
           WHEN v_row.${col.active} IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
           WHEN ${current} IS DISTINCT FROM ${wanted} THEN 'updated'
           ELSE 'unchanged' END;
-        IF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN
+        IF ${emailKey(`v_row.${col.email}`)} IS DISTINCT FROM v_key THEN
+          -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
+          -- with a concurrent first sign-in of that address, and the loser is told plainly.
+          BEGIN${profileUpdate(col, T)}
+          EXCEPTION WHEN unique_violation THEN
+            ${raise("23505", "cannot change the email of %s to %s: another row took that address meanwhile", "Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.", "p_retool_user_id", shown("v_email"))}
+          END;
+        ELSIF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN${profileUpdate(col, T)}
+        END IF;${done(c, "o_outcome")}
+      END IF;`;
+}
+
+/** Retool's data onto the known row v_row (o_outcome already decided). */
+function profileUpdate(col: Columns, T: string): string {
+  return `
           UPDATE ${T} SET
             ${col.email} = v_email,
             ${col.first} = coalesce(v_first, ${col.first}),
@@ -89,9 +103,25 @@ function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string
             ${col.updatedAt} = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE ${col.updatedAt} END,
             ${col.lastSeen} = coalesce(v_seen, ${col.lastSeen})
           WHERE ${col.pk} = v_row.${col.pk}
-          RETURNING * INTO v_row;
-        END IF;${done(c, "o_outcome")}
-      END IF;`;
+          RETURNING * INTO v_row;`;
+}
+
+/**
+ * What an untrusted caller (the page role: any signed-in user, on free and team any SQL at all)
+ * is told when its claim meets another user's row: the same words and SQLSTATE whichever row it
+ * met and whose, so no call can tell another user's id, key or address apart from the others.
+ * The specifics go to the server log, where only admins look; the core sets client_min_messages
+ * so that a caller cannot ask for LOG messages to be sent to it.
+ */
+export const REFUSED_CLAIM_MESSAGE = "this Retool user id or email address already belongs to another row, so this sign-in cannot be synced";
+export const REFUSED_CLAIM_HINT =
+  "Ask a Retool admin: they can see the details in the database server's log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.";
+
+function refuseClaim(detail: string, ...args: string[]): string {
+  // RAISE's placeholder is %, not format()'s %s.
+  const text = `retool_sync refused a %s call for %s: ${detail}`.replace(/%s/g, "%");
+  return `RAISE LOG ${literal(text)}, p_source, p_retool_user_id${args.length ? `, ${args.join(", ")}` : ""};
+        RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = ${literal(`${CORE_FUNCTION}: ${REFUSED_CLAIM_MESSAGE}`)}, HINT = ${literal(REFUSED_CLAIM_HINT)};`;
 }
 
 /**
@@ -112,9 +142,12 @@ function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): stri
       RETURNING * INTO v_row;
       IF FOUND THEN${done(c, "'unchanged'")}
       END IF;
-      PERFORM 1 FROM ${T} WHERE ${col.id} = p_retool_user_id;
+      SELECT * INTO v_holder FROM ${T} WHERE ${col.id} = p_retool_user_id;
       IF FOUND THEN
-        ${raise("42501", "the row of Retool user %s has another email than %s, and a %s call may not change it", "Only Retool's own data (an event, a backfill or reconcile) changes an email. If this user's email changed in Retool, run `npm run reconcile -- --apply`.", "p_retool_user_id", shown("v_email"), "p_source")}
+        IF ${emailKey(`v_holder.${col.email}`)} = v_key THEN
+          CONTINUE; -- an identical call committed this row after the UPDATE looked: go round and take it
+        END IF;
+        ${refuseClaim("the row of that id has another email (row %s)", `v_holder.${col.pk}`)}
       END IF;`;
 }
 
@@ -134,6 +167,9 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
     ? `
       SELECT count(*) INTO v_matches FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL;
       IF v_matches > 1 THEN
+        IF NOT v_trusted THEN
+          ${refuseClaim("%s unlinked rows have that email", "v_matches")}
+        END IF;
         ${raise("21000", "%s rows in %s have the email %s and no Retool id; refusing to guess which one is %s", "Merge or delete the duplicate rows, or set retool_user_id on the right one by hand, then retry.", "v_matches", literal(`${c.schema}.${c.table}`), shown("v_email"), "p_retool_user_id")}
       END IF;`
     : "";
@@ -141,6 +177,7 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
     IF v_link THEN${ambiguity}
       SELECT * INTO v_row FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL LIMIT 1 FOR UPDATE;
       IF FOUND THEN
+        BEGIN
         UPDATE ${T} SET ${col.id} = p_retool_user_id,
           ${col.email} = CASE WHEN v_trusted THEN v_email ELSE ${col.email} END,
           ${col.first} = CASE WHEN v_trusted THEN coalesce(v_first, ${col.first}) ELSE coalesce(${col.first}, v_first) END,
@@ -151,6 +188,9 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
           ${col.lastSeen} = coalesce(v_seen, ${col.lastSeen})
         WHERE ${col.pk} = v_row.${col.pk} AND ${col.id} IS NULL
         RETURNING * INTO v_row;
+        EXCEPTION WHEN unique_violation THEN
+          CONTINUE; -- another row was linked to this address meanwhile: go round, and the conflict is settled below
+        END;
         IF FOUND THEN${done(c, "'linked'")}
         END IF;
       END IF;
@@ -158,9 +198,13 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
 }
 
 /**
- * A new user's row. ON CONFLICT without a target covers every unique index (Retool id and email
- * alike), so a concurrent first call ends in "nothing inserted", never in an error. Adopted
- * tables have no unique index on email: first inserts of an address are serialised by a lock.
+ * A new user's row. ON CONFLICT without a target covers every unique index (the Retool id, and the
+ * canonical email: over every row of a created table, over linked rows of an adopted one), so a
+ * concurrent first call ends in "nothing inserted", never in an error, and two linked rows can
+ * never share an address. Serialising on those indexes, not on advisory locks, keeps it out of
+ * reach of a Retool role: anyone may take any advisory lock, but only an insert can hold an index
+ * entry, and only for its own claim. An adopted table's unlinked row with the address is linked
+ * (above), not duplicated.
  */
 function insertNew(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
   const fresh = newRow(c, CALL_VALUES);
@@ -173,7 +217,6 @@ function insertNew(c: UsersTableColumns, col: Columns, T: string, adopted: boole
     END IF;`;
   if (!adopted) return insert;
   return `
-    PERFORM ${emailLock("v_key")};
     IF NOT EXISTS (SELECT 1 FROM ${T} WHERE ${emailKey(col.email)} = v_key) THEN${insert}
     END IF;`;
 }
@@ -185,12 +228,15 @@ function settleConflict(c: UsersTableColumns, col: Columns, T: string, linkRefus
     IF FOUND THEN
       CONTINUE; -- a concurrent first call for the same user won; go round and update that row
     END IF;
-    SELECT * INTO v_holder FROM ${T} WHERE ${emailKey(col.email)} = v_key LIMIT 1;
+    SELECT * INTO v_holder FROM ${T} WHERE ${emailKey(col.email)} = v_key ORDER BY ${col.id} NULLS LAST LIMIT 1;
     IF FOUND THEN
+      IF v_holder.${col.id} IS NULL AND v_link THEN
+        CONTINUE; -- the row appeared after we looked; go round and link it
+      END IF;
+      IF NOT v_trusted THEN
+        ${refuseClaim("the email belongs to row %s (Retool id %s)", `v_holder.${col.pk}`, `coalesce(v_holder.${col.id}, 'none')`)}
+      END IF;
       IF v_holder.${col.id} IS NULL THEN
-        IF v_link THEN
-          CONTINUE; -- the row appeared after we looked; go round and link it
-        END IF;
         ${raise("23505", "row %s has the email %s but no Retool id, and a %s call may not link it to %s", linkRefusedHint, `v_holder.${col.pk}`, shown("v_email"), "p_source", "p_retool_user_id")}
       END IF;
       ${raise("23505", "the email %s already belongs to Retool user %s (row %s), not to %s", "Retool emails are unique, so that row is out of date or this call is forged: run `npm run reconcile` to see which, then retry.", shown("v_email"), `v_holder.${col.id}`, `v_holder.${col.pk}`, "p_retool_user_id")}
@@ -207,6 +253,11 @@ function coreFunction(settings: StackSettings): string {
   const linkRefusedHint = !settings.linkByEmail
     ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
     : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
+  const asIf = (check: { fails: string; raise: string }) => `
+  IF ${check.fails} THEN
+    ${check.raise}
+  END IF;`;
+  const bounds = rawChecks({ id: "p_retool_user_id", email: "p_email", first: "p_first_name", last: "p_last_name" }).map(asIf).join("");
   const validation = inputChecks(CALL_VALUES, settings.emailCharacters)
     .map(
       (check) => `
@@ -225,21 +276,25 @@ function coreFunction(settings: StackSettings): string {
   OUT o_outcome text,
   OUT o_user ${SYNCED_USER_TYPE}
 )
-${securityDefiner("plpgsql", "VOLATILE")}
+${securityDefiner("plpgsql", "VOLATILE", { syncPath: true })}
 AS $sync$
 #variable_conflict use_column
 DECLARE
-  v_email text := ${normalizedEmail("p_email")};
-  v_key text := ${emailKey("v_email")};
-  v_first text := ${normalizedName("p_first_name")};
-  v_last text := ${normalizedName("p_last_name")};
+  v_email text;
+  v_key text;
+  v_first text;
+  v_last text;
   v_trusted boolean := ${trustedSource("p_source")};
   v_link boolean := ${settings.linkByEmail} AND (${trustedSource("p_source")} OR ${settings.linkByEmailFromContinuePage});
   v_seen timestamptz := ${seenAt("p_source")};
   v_row ${T};
   v_holder ${T};
   v_matches bigint;
-BEGIN${validation}
+BEGIN${bounds}
+  v_email := ${normalizedEmail("p_email")};
+  v_key := ${emailKey("v_email")};
+  v_first := ${normalizedName("p_first_name")};
+  v_last := ${normalizedName("p_last_name")};${validation}
   FOR v_attempt IN 1..3 LOOP${knownUser(c, col, T)}${linkByEmail(c, col, T, adopted)}${insertNew(c, col, T, adopted)}${settleConflict(c, col, T, linkRefusedHint)}
   END LOOP;
   ${raise("40001", "could not settle %s after 3 attempts under concurrent changes", "Retry the call.", "p_retool_user_id")}

@@ -1,8 +1,9 @@
 // The rules of the one write path, as SQL fragments over named values. sync_user_outcome applies
 // them to one user; sync_users applies the same fragments to a whole page at once for users that
 // are plainly new. Both render from here, so a rule changed here changes in both.
-import { canonicalEmailSql, EMAIL_MAX_LENGTH, type EmailCharset, emailPattern, storedEmailSql } from "../../domain/emailRules";
-import { CONTROL_CHARACTERS, RETOOL_NAME_MAX_LENGTH, RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
+import { canonicalEmailSql, EMAIL_MAX_LENGTH, EMAIL_MAX_RAW_BYTES, type EmailCharset, emailPattern, storedEmailSql } from "../../domain/emailRules";
+import { NAME_MAX_LENGTH, NAME_MAX_RAW_BYTES, NAME_REFUSED_CHARACTERS, storedNameSql } from "../../domain/nameRules";
+import { RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
 import { ident, literal } from "./identifiers";
 import { CORE_FUNCTION } from "./syncApi";
 import type { UsersTableColumns } from "./usersTableColumns";
@@ -49,25 +50,10 @@ export function ruleColumns(c: UsersTableColumns) {
 export const normalizedEmail = storedEmailSql;
 /** What addresses are compared by: the index, linking and the locks all use this. */
 export const emailKey = canonicalEmailSql;
-/** A blank name is no name: it never overwrites one. */
-export const normalizedName = (raw: string) => `nullif(btrim(${raw}), '')`;
+/** A blank name is no name: it never overwrites one (domain/nameRules.ts). */
+export const normalizedName = storedNameSql;
 export const trustedSource = (source: string) => `${source} IN (${sqlList(TRUSTED_SOURCES)})`;
 export const seenAt = (source: string) => `CASE WHEN ${source} IN (${sqlList(LOGIN_SOURCES)}) THEN now() END`;
-/**
- * Adopted tables have no unique index on email, so first inserts are serialised by an advisory
- * lock on the address's bucket. Buckets, not a lock per address: one call with thousands of new
- * users (the scheduled reconcile's whole list) would otherwise hold thousands of locks until it
- * commits, and can fill the lock table every session shares (max_locks_per_transaction times
- * max_connections, 6,400 by default), failing other sessions' queries. Two addresses in one
- * bucket only wait for each other's commit.
- */
-export const EMAIL_LOCK_BUCKETS = 256;
-/** The bucket of a canonical address, 0 to EMAIL_LOCK_BUCKETS - 1. */
-export const emailBucket = (key: string) => `(hashtext(${key}) & ${EMAIL_LOCK_BUCKETS - 1})`;
-/** Two-key advisory locks are a key space of their own: no clash with the migration runner's lock. */
-export const bucketLock = (bucket: string) => `pg_advisory_xact_lock(hashtext('retool_sync.email'), ${bucket})`;
-export const emailLock = (key: string) => bucketLock(emailBucket(key));
-
 /** The expressions that hold one user's normalised values. */
 export interface SyncValues {
   id: string;
@@ -82,6 +68,38 @@ export interface SyncValues {
   /** When the user was last seen: seenAt(source), or a variable that already holds it. */
   seen: string;
 }
+
+/** The raw arguments, bounded before any work is done on them. */
+export interface RawValues {
+  id: string;
+  email: string;
+  first: string;
+  last: string;
+}
+
+/**
+ * Size bounds on the raw arguments, checked before normalising: NFKC and a regular expression on a
+ * 10 MB argument cost seconds of server time, and a caller could send one on every call.
+ * octet_length reads only the value's header.
+ */
+export function rawChecks(r: RawValues): { fails: string; raise: string }[] {
+  const bound = (expr: string, name: string, max: number, what: string) => ({
+    fails: `octet_length(${expr}) > ${max}`,
+    raise: raise("22023", `${name} is %s bytes long`, `${what}; refused before any work was done on it.`, `octet_length(${expr})`),
+  });
+  return [
+    bound(r.id, "p_retool_user_id", RETOOL_USER_ID_MAX_LENGTH, `A Retool User ID has at most ${RETOOL_USER_ID_MAX_LENGTH} characters`),
+    bound(r.email, "p_email", EMAIL_MAX_RAW_BYTES, `An email address has at most ${EMAIL_MAX_LENGTH} characters`),
+    bound(r.first, "p_first_name", NAME_MAX_RAW_BYTES, `A Retool first name has at most ${NAME_MAX_LENGTH} characters`),
+    bound(r.last, "p_last_name", NAME_MAX_RAW_BYTES, `A Retool last name has at most ${NAME_MAX_LENGTH} characters`),
+  ];
+}
+
+/** True when the raw arguments are small enough to work on (a bound that yields NULL holds). */
+export const withinRawBounds = (r: RawValues) =>
+  rawChecks(r)
+    .map((c) => `coalesce(NOT (${c.fails}), true)`)
+    .join(" AND ");
 
 /** Each input rule: when `fails` holds, `raise` says what was wrong. Checked in this order. */
 export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: string; raise: string }[] {
@@ -125,13 +143,13 @@ export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: stri
       raise: raise("22023", "p_email %s is not an email address", `Expected one @, a dot in the domain, and ${characters}.`, shown(v.email)),
     },
     ...(["first", "last"] as const).map((name) => ({
-      fails: `char_length(${v[name]}) > ${RETOOL_NAME_MAX_LENGTH} OR ${v[name]} ~ ${literal(CONTROL_CHARACTERS)}`,
+      fails: `char_length(${v[name]}) > ${NAME_MAX_LENGTH} OR ${v[name]} ~ ${literal(NAME_REFUSED_CHARACTERS)}`,
       raise: raise(
         "22023",
-        `p_${name}_name %s is longer than %s characters or has control characters`,
-        `Retool ${name} names have at most ${RETOOL_NAME_MAX_LENGTH} characters.`,
+        `p_${name}_name %s is longer than %s characters or has control or bidirectional formatting characters`,
+        `Retool ${name} names have at most ${NAME_MAX_LENGTH} characters, and no control characters or bidi overrides (docs/database.md).`,
         shown(v[name]),
-        String(RETOOL_NAME_MAX_LENGTH),
+        String(NAME_MAX_LENGTH),
       ),
     })),
     {

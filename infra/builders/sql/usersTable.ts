@@ -15,7 +15,7 @@ export const ADOPT_LOCK_TIMEOUT_MS = 100;
  * table may hold two addresses that are one in canonical form. The unique index cannot be built
  * over them, and nothing here merges or drops a row: the migration stops and names them.
  */
-function canonicalClashes(c: UsersTableColumns, index: string): string {
+function canonicalClashes(c: UsersTableColumns, index: string, linkedOnly = false): string {
   return `DO $clashes$
 DECLARE
   v_clashes text;
@@ -25,10 +25,10 @@ BEGIN
   END IF;
   SELECT string_agg(format('%s (rows %s)', q.address, q.rows), '; ') INTO v_clashes
   FROM (SELECT ${canonicalEmailSql(ident(c.email))} AS address, string_agg(${ident(c.primaryKey)}::text, ', ' ORDER BY ${ident(c.primaryKey)}) AS rows
-        FROM ${c.qualifiedName} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20) AS q;
+        FROM ${c.qualifiedName}${linkedOnly ? ` WHERE ${ident(c.retoolUserId)} IS NOT NULL` : ""} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 20) AS q;
   IF v_clashes IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = '23505',
-      MESSAGE = format(${literal(`${c.schema}.${c.table} holds addresses that are the same address in canonical form: %s`)}, v_clashes),
+      MESSAGE = format(${literal(`${c.schema}.${c.table} holds ${linkedOnly ? "linked rows (with a Retool id) whose addresses are" : "addresses that are"} the same address in canonical form: %s`)}, v_clashes),
       HINT = 'Merge each pair of rows, or correct one of the addresses, then run pulumi up again. Nothing was changed (docs/database.md, Emails).';
   END IF;
 END
@@ -104,19 +104,26 @@ $adopt$`,
 function adoptIndexes(c: UsersTableColumns): Migration {
   const idKey = indexName(c.table, "retool_user_id_key");
   const emailIdx = indexName(c.table, "email_canonical_idx");
+  const linkedKey = indexName(c.table, "email_linked_key");
   return {
     id: "003_users_table_indexes",
-    description: `index ${c.schema}.${c.table} by Retool id (unique) and by canonical email, built concurrently so writers are not blocked`,
+    description: `index ${c.schema}.${c.table} by Retool id (unique), by canonical email, and by canonical email of linked rows (unique), built concurrently so writers are not blocked`,
     transactional: false,
     concurrentIndexes: [
       { schema: c.schema, name: idKey },
       { schema: c.schema, name: emailIdx },
+      { schema: c.schema, name: linkedKey },
     ],
     statements: [
       `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(idKey)} ON ${c.qualifiedName} (${ident(c.retoolUserId)})`,
       // Not unique: an adopted table may already hold the same address twice; sync_user refuses
       // to guess between such rows rather than this index refusing to build.
       `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ident(emailIdx)} ON ${c.qualifiedName} (${canonicalEmailSql(ident(c.email))})`,
+      // Unique over linked rows: whatever races (an email change against a first sign-in, a batch
+      // against the Continue page), no address ever gets two rows with a Retool id. Rows a
+      // release before it linked to one address twice are named, never merged.
+      canonicalClashes(c, linkedKey, true),
+      `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(linkedKey)} ON ${c.qualifiedName} (${canonicalEmailSql(ident(c.email))}) WHERE ${ident(c.retoolUserId)} IS NOT NULL`,
       // The lower() index of earlier releases: the canonical one replaces it.
       `DROP INDEX CONCURRENTLY IF EXISTS ${ident(c.schema)}.${ident(indexName(c.table, "email_lower_idx"))}`,
     ],

@@ -11,6 +11,7 @@ import {
   emailPattern,
   emailRulesJs,
   isValidEmail,
+  REFUSED_CODE_POINTS,
   storedEmail,
   storedEmailSql,
 } from "../../../infra/domain/emailRules";
@@ -121,5 +122,42 @@ describe.each(EMAIL_CHARSETS)("emails with emailCharacters: %s", (charset) => {
     expect(await sqlCanonical(db.admin, strings)).toEqual(strings.map(canonicalEmail));
     expect(await sqlValid(db.admin, strings, charset)).toEqual(strings.map((s) => isValidEmail(s, charset)));
     expect(strings.map(storedEmail).every((s) => s === s.normalize("NFC"))).toBe(true);
+  });
+});
+
+/** Every code point of a Unicode property, as this Node knows it. */
+function codePointsOf(property: RegExp): number[] {
+  const out: number[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp++) if (!(cp >= 0xd800 && cp <= 0xdfff) && property.test(String.fromCodePoint(cp))) out.push(cp);
+  return out;
+}
+
+describe("invisible and format characters, from the Unicode properties", () => {
+  const FORMAT = codePointsOf(/\p{Cf}/u);
+  let db: Provisioned;
+  beforeAll(async () => {
+    db = await provision({ plan: "team", emailCharacters: "unicode" });
+  });
+  afterAll(async () => {
+    await db.admin.end();
+  });
+
+  it("the refused table holds every code point of Cc, Cf, Zs, Zl, Zp, Co and Default_Ignorable_Code_Point in this Node's Unicode", () => {
+    const table = /[\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}\p{Co}\p{Default_Ignorable_Code_Point}]/u;
+    const missing = codePointsOf(table).filter((cp) => !REFUSED_CODE_POINTS.some(([a, b]) => cp >= a && cp <= b));
+    expect(missing.map((cp) => cp.toString(16))).toEqual([]);
+  });
+
+  it(`every Cf code point (${FORMAT.length} of them) is refused, alike in SQL and in JavaScript, inside an address and at its ends`, async () => {
+    expect(FORMAT.length).toBeGreaterThan(150);
+    for (const cp of [0x1d173, 0xe0001, 0x13430]) expect(FORMAT).toContain(cp);
+    const addresses = FORMAT.flatMap((cp) => {
+      const c = String.fromCodePoint(cp);
+      return [`bo${c}b@corp.com`, `bob@corp.com${c}`, `${c}bob@corp.com`];
+    });
+    const js = addresses.map((a) => isValidEmail(a, "unicode"));
+    const sql = await sqlValid(db.admin, addresses, "unicode");
+    expect(sql).toEqual(js);
+    expect(js.filter(Boolean)).toEqual([]);
   });
 });

@@ -237,6 +237,7 @@ describe("adopt mode on a pre-filled table", () => {
     );
     expect(idx.rows).toEqual([
       { relname: "customers_email_canonical_idx", indisvalid: true, indisunique: false },
+      { relname: "customers_email_linked_key", indisvalid: true, indisunique: true },
       { relname: "customers_retool_user_id_key", indisvalid: true, indisunique: true },
     ]);
   });

@@ -47,7 +47,7 @@ describe("as the page role, on an adopted table with private columns", () => {
   it("a forged call with another user's id gets no private column and none of that user's data", async () => {
     const before = await tableDump(db.admin, CUSTOMERS);
     const err = await pgError(() => syncPageUser(page, { id: VICTIM.id, email: "mallory@corp.com", first: "Mallory" }));
-    expect(err.code).toBe("42501");
+    expect(err.code).toBe("23505");
     for (const secret of ["victim@corp.com", "Vic", "pbkdf2$secret", "078-05-1120", "cus_secret"]) expect(`${err.message} ${err.hint}`).not.toContain(secret);
     expect(await tableDump(db.admin, CUSTOMERS)).toBe(before);
   });
@@ -79,7 +79,7 @@ describe("as the page role, on an adopted table with private columns", () => {
   it("cannot change its own email, claim an unlinked row by email, or read the table", async () => {
     await db.admin.query("INSERT INTO crm.customers (contact_email) VALUES ('unlinked@corp.com')");
     const before = await tableDump(db.admin, CUSTOMERS);
-    expect((await pgError(() => syncPageUser(page, { id: "user_mallory1", email: "other@corp.com" }))).code).toBe("42501");
+    expect((await pgError(() => syncPageUser(page, { id: "user_mallory1", email: "other@corp.com" }))).code).toBe("23505");
     expect((await pgError(() => syncPageUser(page, { id: "user_new2", email: "UNLINKED@corp.com" }))).code).toBe("23505");
     expect(await tableDump(db.admin, CUSTOMERS)).toBe(before);
     for (const sql of ["SELECT contact_email FROM crm.customers", "SELECT password_hash FROM crm.customers", "SELECT * FROM public.payroll"]) {
@@ -279,7 +279,10 @@ describe("the functions of schema retool_sync", () => {
         for (const f of r.rows) {
           // canonical_email is plain SQL the others call; it needs no rights of its own.
           if (f.proname === "canonical_email") continue;
-          expect([f.proname, f.prosecdef, f.proconfig]).toEqual([f.proname, true, ["search_path=pg_catalog, pg_temp"]]);
+          // The sync paths also pin their lock timeout and keep LOG lines from the caller.
+          const syncPath = ["sync_user_outcome", "sync_users"].includes(f.proname);
+          const config = ["search_path=pg_catalog, pg_temp", ...(syncPath ? ["lock_timeout=2s", "client_min_messages=notice"] : [])];
+          expect([f.proname, f.prosecdef, f.proconfig]).toEqual([f.proname, true, config]);
         }
       } finally {
         await db.admin.end();
