@@ -2,6 +2,7 @@
 // the environment or the stack (--stack), in that order. Secrets come only from flags or the
 // environment: the stack file holds them encrypted, and only `pulumi` can decrypt them.
 import { type Command, Option } from "commander";
+import type { StackSettings } from "../../infra/config/schema";
 import { apiTierOf } from "../../infra/config/syncChoices";
 import {
   API_ACCESS_DOCS,
@@ -54,6 +55,22 @@ export function addTargetOptions(program: Command): Command {
     );
 }
 
+/**
+ * The admin connection: --database-url, else DATABASE_URL, else the stack's database with
+ * PGPASSWORD (the stack file holds the admin password encrypted; only `pulumi` decrypts it).
+ */
+export function resolveDatabase(o: { databaseUrl?: string }, env: NodeJS.ProcessEnv, settings?: StackSettings): PgConnection {
+  if (o.databaseUrl) return parseDatabaseUrl(o.databaseUrl, "--database-url");
+  if (env.DATABASE_URL) return parseDatabaseUrl(env.DATABASE_URL, "DATABASE_URL");
+  if (settings) {
+    const password = env.PGPASSWORD;
+    if (!password) throw new UsageError(`No database password: set PGPASSWORD for ${settings.database.adminUser}, or pass DATABASE_URL.`);
+    const d = settings.database;
+    return { host: d.host, port: d.port, database: d.name, user: d.adminUser, password, sslmode: d.sslmode };
+  }
+  throw new UsageError("No database: pass --database-url, set DATABASE_URL, or use --stack.");
+}
+
 /** Flags win over the environment, which wins over the stack file. */
 export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = process.env, projectDir = PROJECT_DIR): SyncTarget {
   const settings = o.stack ? stackSettingsFromFile(o.stack, projectDir).settings : undefined;
@@ -61,15 +78,7 @@ export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = pro
   if (!retoolUrl) throw new UsageError("No Retool URL: pass --retool-url, set RETOOL_URL, or use --stack with retool.url set.");
   const token = o.retoolToken ?? env.RETOOL_API_TOKEN;
   if (!token) throw new UsageError("No Retool API token: set RETOOL_API_TOKEN (a token with the users:read scope, from Settings > API).");
-  let database: PgConnection;
-  if (o.databaseUrl) database = parseDatabaseUrl(o.databaseUrl, "--database-url");
-  else if (env.DATABASE_URL) database = parseDatabaseUrl(env.DATABASE_URL, "DATABASE_URL");
-  else if (settings) {
-    const password = env.PGPASSWORD;
-    if (!password) throw new UsageError(`No database password: set PGPASSWORD for ${settings.database.adminUser}, or pass DATABASE_URL.`);
-    const d = settings.database;
-    database = { host: d.host, port: d.port, database: d.name, user: d.adminUser, password, sslmode: d.sslmode };
-  } else throw new UsageError("No database: pass --database-url, set DATABASE_URL, or use --stack.");
+  const database = resolveDatabase(o, env, settings);
   const rate = o.rateLimit ?? settings?.retool.rateLimitPerMinute ?? 45;
   const apiTier = o.apiTier ?? apiTierFromEnv(env) ?? (settings ? apiTierOf(settings) : undefined);
   if (!apiTier) {

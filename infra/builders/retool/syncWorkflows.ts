@@ -166,7 +166,8 @@ function loginAttemptedBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
 
 function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
   // Without limit, GET /users returns every user (spec 2.12); the whole list goes to
-  // reconcile_users as one JSON parameter, through the same rules as `npm run reconcile -- --apply`.
+  // reconcile_users as one JSON parameter (json, so one unstorable record fails alone), through
+  // the same rules as `npm run reconcile -- --apply`.
   // It starts from a webhook start block, as every scheduled workflow in Retool's own files does;
   // the schedule itself is added after import (see its description).
   return [
@@ -177,7 +178,7 @@ function reconcileScheduleBlocks(ctx: WorkflowBuildContext): BlockSpec[] {
       pluginId: "reconcileUsers",
       parent: "listUsers",
       resource: refTo(ctx.refs, "trusted"),
-      statement: `SELECT outcome, count(*) AS users FROM ${ENTRY_POINTS.reconcile.name}(${t("JSON.stringify(listUsers.data.data)")}::jsonb) GROUP BY outcome`,
+      statement: `SELECT outcome, count(*) AS users FROM ${ENTRY_POINTS.reconcile.name}(${t("JSON.stringify(listUsers.data.data)")}::json) GROUP BY outcome`,
     },
   ];
 }

@@ -18,8 +18,22 @@ import { usersTableColumns } from "./usersTableColumns";
 export const BATCH_SOURCES = ["backfill", "reconcile"] as const;
 export type BatchSource = (typeof BATCH_SOURCES)[number];
 
-/** A Retool user's `active`, when it is a JSON boolean; anything else leaves the row's own. */
+/** A Retool user's `active`, when it is a JSON boolean; absent or null leaves the row's own. */
 const activeOf = (user: string) => `CASE jsonb_typeof(${user}->'active') WHEN 'boolean' THEN (${user}->>'active')::boolean END`;
+
+/**
+ * Why a record cannot be read as a Retool user (NULL when it can): the scheduled reconcile hands
+ * Retool's answer over unfiltered, so a field of the wrong type must fail its own user, never be
+ * stored as JSON text ({"first":"x"}) or read as another value ("false" is not false).
+ */
+export const recordProblem = (user: string) => `CASE
+      WHEN jsonb_typeof(${user}) IS DISTINCT FROM 'object' THEN 'the record is not a user object'
+      WHEN jsonb_typeof(${user}->'id') IS DISTINCT FROM 'string' THEN 'id is not a string'
+      WHEN jsonb_typeof(${user}->'email') IS DISTINCT FROM 'string' THEN 'email is not a string'
+      WHEN coalesce(jsonb_typeof(${user}->'first_name'), 'null') NOT IN ('string', 'null') THEN 'first_name is not a string'
+      WHEN coalesce(jsonb_typeof(${user}->'last_name'), 'null') NOT IN ('string', 'null') THEN 'last_name is not a string'
+      WHEN coalesce(jsonb_typeof(${user}->'active'), 'null') NOT IN ('boolean', 'null') THEN 'active is not true or false'
+    END`;
 
 /** The names the page's normalised users carry in the set-based insert. */
 const PAGE_VALUES: SyncValues = {
@@ -61,7 +75,7 @@ function insertNewUsers(settings: StackSettings): string {
   const page = `SELECT p.*, ${emailKey("p.email")} AS key
       FROM (SELECT e.ord, e.u->>'id' AS id, ${bounded(normalizedEmail("e.u->>'email'"))} AS email,
                    ${bounded(normalizedName("e.u->>'first_name'"))} AS first, ${bounded(normalizedName("e.u->>'last_name'"))} AS last, ${activeOf("e.u")} AS active
-            FROM (SELECT e.*, ${withinRawBounds(raw)} AS bounded
+            FROM (SELECT e.*, ${recordProblem("e.u")} IS NULL AND ${withinRawBounds(raw)} AS bounded
                   FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
             OFFSET 0) AS p
       OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
@@ -163,14 +177,19 @@ BEGIN
     SELECT p_users->(r.ord::int - 1) FROM unnest(v_rest) AS r(ord)
   LOOP
     retool_user_id := v_user->>'id';
-    error := NULL;
-    BEGIN
-      SELECT s.o_outcome INTO outcome
-      FROM ${CORE_FUNCTION}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;
-    EXCEPTION WHEN OTHERS THEN
+    error := ${recordProblem("v_user")};
+    IF error IS NOT NULL THEN
       outcome := 'failed';
-      error := SQLERRM || ' (' || SQLSTATE || ')';
-    END;
+      error := ${literal(`${BATCH_FUNCTION}: `)} || error || ' (22023)';
+    ELSE
+      BEGIN
+        SELECT s.o_outcome INTO outcome
+        FROM ${CORE_FUNCTION}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;
+      EXCEPTION WHEN OTHERS THEN
+        outcome := 'failed';
+        error := SQLERRM || ' (' || SQLSTATE || ')';
+      END;
+    END IF;
     v_counts := jsonb_set(v_counts, ARRAY[outcome], to_jsonb(coalesce((v_counts->>outcome)::int, 0) + 1));
     RETURN NEXT;
   END LOOP;

@@ -15,11 +15,43 @@ function entryPointStatements(): string[] {
   return [
     coreWrapper(page.name, USER_PARAMS, literal(page.source), "NULL"),
     coreWrapper(retoolUser.name, [...USER_PARAMS, "p_active boolean DEFAULT NULL"], literal(retoolUser.source), "p_active"),
-    `CREATE OR REPLACE FUNCTION ${reconcile.name}(p_users jsonb)
+    // json, not jsonb: Retool's list arrives as JSON text, and jsonb refuses a whole list for one
+    // record holding a NUL or a lone surrogate. Each such record fails alone; the rest sync.
+    `DROP FUNCTION IF EXISTS ${reconcile.name}(jsonb)`,
+    `CREATE OR REPLACE FUNCTION ${reconcile.name}(p_users json)
 RETURNS TABLE (retool_user_id text, outcome text, error text)
-${securityDefiner("sql", "VOLATILE")}
+${securityDefiner("plpgsql", "VOLATILE")}
 AS $reconcile$
-  SELECT * FROM ${BATCH_FUNCTION}(p_users, ${literal(reconcile.source)})
+DECLARE
+  v_users jsonb;
+  v_one jsonb;
+  v_elem json;
+  v_ord bigint;
+BEGIN
+  IF json_typeof(p_users) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = '${reconcile.name}: p_users must be a JSON array of Retool users',
+      HINT = 'Pass the data array of GET /api/v2/users as it is.';
+  END IF;
+  BEGIN
+    v_users := p_users::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    -- One record or more Postgres cannot store: keep the others, report those.
+    v_users := '[]';
+    FOR v_elem, v_ord IN SELECT e, n FROM json_array_elements(p_users) WITH ORDINALITY AS t(e, n) LOOP
+      BEGIN
+        v_one := v_elem::jsonb;
+        v_users := v_users || jsonb_build_array(v_one);
+      EXCEPTION WHEN OTHERS THEN
+        -- ->> would de-escape the whole record, the bad text too: read a plain id from the raw JSON.
+        retool_user_id := coalesce(substring(v_elem::text FROM '"id"s*:s*"([A-Za-z0-9_]{1,64})"'), '#' || v_ord);
+        outcome := 'failed';
+        error := '${reconcile.name}: record ' || v_ord || ' holds text Postgres cannot store (' || SQLERRM || ') (22P05)';
+        RETURN NEXT;
+      END;
+    END LOOP;
+  END;
+  RETURN QUERY SELECT * FROM ${BATCH_FUNCTION}(v_users, ${literal(reconcile.source)});
+END
 $reconcile$`,
   ];
 }

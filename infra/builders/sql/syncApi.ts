@@ -58,6 +58,6 @@ export const ENTRY_POINTS = {
     role: "trusted",
     source: "event",
   },
-  reconcile: { name: `${SYNC_SCHEMA}.reconcile_users`, signature: `${SYNC_SCHEMA}.reconcile_users(jsonb)`, role: "trusted", source: "reconcile" },
+  reconcile: { name: `${SYNC_SCHEMA}.reconcile_users`, signature: `${SYNC_SCHEMA}.reconcile_users(json)`, role: "trusted", source: "reconcile" },
 } as const satisfies Record<string, EntryPoint>;
 export type EntryPointName = keyof typeof ENTRY_POINTS;

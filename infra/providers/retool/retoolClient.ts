@@ -23,9 +23,11 @@ export interface RetoolClientOptions {
   retryBaseMs?: number;
   /** Deadline of one attempt, from sending the request to the last byte of the answer. */
   timeoutMs?: number;
+  /** Deadline of a whole call, its retries and their backoff included. */
+  callTimeoutMs?: number;
   /** Largest answer taken, in bytes. */
   maxResponseBytes?: number;
-  /** Most pages of users read when Retool sends no total_count. */
+  /** Most pages of users read, whatever total_count says (it bounds the run further when smaller). */
   maxPages?: number;
   /** Aborting it aborts the request in flight; the call then throws RetoolStopped. */
   signal?: AbortSignal;
@@ -90,7 +92,31 @@ type CursorParam = "next_token" | "next";
 const PAGE_SIZE = 100;
 // Module-local on purpose: an exported const would compile to `exports.X`, which Pulumi's
 // closure serializer does not carry into a dynamic provider.
-const DEFAULTS = { retries: 5, retryBaseMs: 500, timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024, maxPages: 10_000 } as const;
+const DEFAULTS = { retries: 5, retryBaseMs: 500, timeoutMs: 30_000, callTimeoutMs: 120_000, maxResponseBytes: 10 * 1024 * 1024, maxPages: 10_000 } as const;
+
+/** The whole call's signal rides on the request config, so each attempt can join it to its own deadline. */
+type CallConfig = InternalAxiosRequestConfig & { callSignal?: AbortSignal };
+
+/**
+ * One attempt's signal: aborted at its deadline (reason TimeoutError), or when the whole call's
+ * deadline or the caller's stop fires. Built from a controller and a timer rather than
+ * AbortSignal.timeout and AbortSignal.any: AbortSignal.any holds its sources weakly, so a timeout
+ * signal nothing else refers to can be collected before it fires, and the attempt then has no
+ * deadline at all. The timer holds this controller until it fires; unref'd, it keeps no process
+ * alive once the work is done.
+ */
+function attemptSignal(timeoutMs: number, parents: (AbortSignal | undefined)[]): AbortSignal {
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(new DOMException(`no whole answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+  timer.unref();
+  for (const parent of parents) {
+    if (!parent) continue;
+    if (parent.aborted) attempt.abort(parent.reason);
+    else parent.addEventListener("abort", () => attempt.abort(parent.reason), { once: true });
+  }
+  attempt.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+  return attempt.signal;
+}
 
 /** Why an attempt's signal fired: the deadline (retryable) or the caller's stop (final). */
 const deadlineHit = (error: AxiosError) => error.code === "ERR_CANCELED" && (error.config?.signal as AbortSignal | undefined)?.reason?.name === "TimeoutError";
@@ -124,10 +150,9 @@ export class RetoolClient {
     const limiter = perMinute > 0 ? new Bottleneck({ minTime: Math.ceil(60_000 / perMinute), maxConcurrent: 1 }) : undefined;
     // Per attempt (retries pass through here again): wait for the rate limit, then start the
     // attempt's deadline, tied to the caller's stop signal.
-    this.http.interceptors.request.use(async (config: InternalAxiosRequestConfig) => {
+    this.http.interceptors.request.use(async (config: CallConfig) => {
       if (limiter) await limiter.schedule(async () => undefined);
-      const deadline = AbortSignal.timeout(o.timeoutMs);
-      config.signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+      config.signal = attemptSignal(o.timeoutMs, [config.callSignal, o.signal]);
       return config;
     });
     // Statuses are errors again for axios-retry's sake, after validateStatus let them through.
@@ -171,19 +196,35 @@ export class RetoolClient {
         apiTier: this.o.apiTier,
       });
     if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
+    // The whole call's deadline: it aborts the attempt in flight and any retry after it, and the
+    // call returns then even if the HTTP library were still waiting on a socket.
+    const call = new AbortController();
+    const overdue = new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => {
+        call.abort(new Error("call deadline"));
+        reject(fail(undefined, `no answer within the call's deadline of ${this.o.callTimeoutMs} ms, retries included`, 1));
+      }, this.o.callTimeoutMs);
+      timer.unref();
+      call.signal.addEventListener("abort", () => clearTimeout(timer));
+    });
+    overdue.catch(() => undefined);
     let response: AxiosResponse;
     try {
-      response = await this.http.request({ method, url: path, params, data: body });
+      const config: Partial<CallConfig> = { method, url: path, params, data: body, callSignal: call.signal };
+      response = await Promise.race([this.http.request(config), overdue]);
     } catch (e) {
+      if (e instanceof RetoolApiError) throw e;
       const error = e as AxiosError<unknown>;
       if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
       const attempts = attemptsOf(error.config);
-      if (error.response) throw fail(error.response.status, messageOf(error.response.data), attempts);
+      if (call.signal.aborted) throw fail(undefined, `no answer within the call's deadline of ${this.o.callTimeoutMs} ms, retries included`, attempts);
+      if (error.response) throw fail(error.response.status, messageOf(error.response.data, this.redact), attempts);
       if (error.code === "ERR_BAD_RESPONSE" && /maxContentLength/.test(error.message)) {
         throw fail(undefined, `the answer was larger than ${this.o.maxResponseBytes} bytes, so it was cut off`, attempts);
       }
       throw fail(undefined, this.reasonOf(error), attempts);
     }
+    call.abort(new Error("done"));
     const attempts = attemptsOf(response.config);
     if (response.status === 404 && allow404) return undefined;
     if (response.status === 204) return undefined;
@@ -195,10 +236,10 @@ export class RetoolClient {
         attempts,
       );
     }
-    if (response.status >= 300) throw fail(response.status, messageOf(response.data), attempts);
+    if (response.status >= 300) throw fail(response.status, messageOf(response.data, this.redact), attempts);
     const envelope = response.data as { success?: boolean; data?: unknown } | undefined;
     if (!envelope || typeof envelope !== "object" || !("data" in envelope)) {
-      throw fail(response.status, `the response is not Retool's {success, data} envelope (got ${describeBody(response.data)})`, attempts);
+      throw fail(response.status, `the response is not Retool's {success, data} envelope (got ${describeBody(response.data, this.redact)})`, attempts);
     }
     return envelope as T;
   }
@@ -295,16 +336,17 @@ export class RetoolClient {
       const { users, rejected } = checkRetoolUsers(body.data);
       yield { users, rejected, records: body.data.length, cursor, next, total };
       if (!next) return;
-      // One page more than total_count implies allows for a user added during the run.
-      const limit = largestTotal !== undefined ? Math.ceil(largestTotal / PAGE_SIZE) + 1 : this.o.maxPages;
+      // One page more than total_count implies allows for a user added during the run; maxPages
+      // holds whatever total_count says.
+      const limit = Math.min(this.o.maxPages, largestTotal !== undefined ? Math.ceil(largestTotal / PAGE_SIZE) + 1 : this.o.maxPages);
       if (pages >= limit) {
         throw endless(
-          largestTotal !== undefined
+          largestTotal !== undefined && limit < this.o.maxPages
             ? `Retool sent a cursor for page ${pages + 1}, but its total_count of ${largestTotal} users fills at most ${limit - 1}; stopping rather than reading without end`
-            : `Retool sent no total_count and kept sending cursors past ${limit} pages; stopping rather than reading without end`,
+            : `Retool kept sending cursors past ${limit} pages (maxPages${largestTotal !== undefined ? `, whatever its total_count of ${largestTotal} says` : ", and no total_count"}); stopping rather than reading without end`,
         );
       }
-      if (seen.has(next)) throw endless(`the cursor ${next.slice(0, 40)} came back twice; stopping rather than looping`);
+      if (seen.has(next)) throw endless(`the cursor ${this.redact(next).slice(0, 40)} came back twice; stopping rather than looping`);
       seen.add(next);
       cursor = next;
     }
@@ -328,13 +370,17 @@ function retryable(error: AxiosError): boolean {
   return error.code !== "ERR_CANCELED" || deadlineHit(error);
 }
 
-function messageOf(data: unknown): string | undefined {
+// Every text a server sent is redacted before it is cut: a cut copy of the token is no longer
+// the token, and would pass the redaction.
+function messageOf(data: unknown, redact: (text: string) => string): string | undefined {
   if (data && typeof data === "object" && typeof (data as { message?: unknown }).message === "string")
-    return (data as { message: string }).message.slice(0, 300);
-  return typeof data === "string" && data.length > 0 ? describeBody(data) : undefined;
+    return redact((data as { message: string }).message).slice(0, 300);
+  return typeof data === "string" && data.length > 0 ? describeBody(data, redact) : undefined;
 }
 
-function describeBody(data: unknown): string {
-  const text = typeof data === "string" ? data : JSON.stringify(data);
-  return text === undefined ? "nothing" : text.length > 120 ? `${text.slice(0, 117)}...` : text;
+function describeBody(data: unknown, redact: (text: string) => string): string {
+  const raw = typeof data === "string" ? data : JSON.stringify(data);
+  if (raw === undefined) return "nothing";
+  const text = redact(raw);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -155,7 +155,7 @@ describe.each(STACKS_WITH_WORKFLOWS)("the %s stack's workflow files, decoded", (
     expect(call, sql).not.toBeNull();
     const args = call![2].split(/,\s*(?![^{]*\}\})/);
     expect(args).toHaveLength(entry === ENTRY_POINTS.page ? 4 : entry === ENTRY_POINTS.retoolUser ? 5 : 1);
-    for (const a of args) expect(a).toMatch(/^\{\{ [^{}]+ \}\}(::jsonb)?$/);
+    for (const a of args) expect(a).toMatch(/^\{\{ [^{}]+ \}\}(::json)?$/);
     expect(sqlBlocks[0].resourceName).toBe(entry.role === "page" ? "retool-user-sync-page" : "retool-user-sync-trusted");
   });
 });
@@ -202,7 +202,7 @@ describe("the scheduled reconcile workflow", () => {
     );
     expect(file.timezone).toBe("Europe/Berlin");
     expect(template("reconcileUsers").query).toBe(
-      "SELECT outcome, count(*) AS users FROM retool_sync.reconcile_users({{ JSON.stringify(listUsers.data.data) }}::jsonb) GROUP BY outcome",
+      "SELECT outcome, count(*) AS users FROM retool_sync.reconcile_users({{ JSON.stringify(listUsers.data.data) }}::json) GROUP BY outcome",
     );
   });
 });

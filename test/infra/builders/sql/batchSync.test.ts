@@ -51,7 +51,7 @@ function awkwardPages(): PageUser[][] {
     ],
     // an address already held by another Retool user
     [user(90, { email: "user1@example.com" }), user(91)],
-    // a user disabled above, now with an active that is no boolean: they stay as they were
+    // a user disabled above, now with an active that is no boolean: refused, and they stay as they were
     [user(2, { active: "yes" }), user(92)],
     // a run repeated: every user unchanged
     range(1, 40),
@@ -66,8 +66,13 @@ async function oneByOne(db: Client, pages: PageUser[][]): Promise<Outcome[][]> {
   for (const page of pages) {
     const rows: Outcome[] = [];
     for (const u of page) {
-      // The test's own expectation, not the rule's code: "yes" is no answer, so the row's value stays.
-      const active = u.active === "yes" ? null : u.active;
+      // The test's own expectation, not the rule's code: "yes" is not true or false, so that record
+      // is refused alone, before any rule runs on it.
+      if (u.active === "yes") {
+        rows.push({ retool_user_id: u.id, outcome: "failed", error: "retool_sync.sync_users: active is not true or false (22023)" });
+        continue;
+      }
+      const active = u.active;
       try {
         const outcome = await syncOutcome(db, { id: u.id, email: u.email, first: u.first_name, last: u.last_name, source: "backfill", active });
         rows.push({ retool_user_id: u.id, outcome, error: null });
@@ -305,5 +310,37 @@ describe("sync_users and durability", () => {
     expect(await commitMode(db.admin, { runKey: "r", next: "cursor-2" })).toEqual({ during: "off", after: "on" });
     expect(await commitMode(db.admin, { runKey: "r" })).toEqual({ during: "on", after: "on" });
     expect(await commitMode(db.admin)).toEqual({ during: "on", after: "on" });
+  });
+});
+
+describe("one bad record in a batch", () => {
+  it("is refused alone, with its id and the reason, also when it reaches the scheduled reconcile as raw JSON", async () => {
+    const db = await provision({
+      plan: "enterprise",
+      retool: { url: "https://acme.retool.com", apiTier: "enterprise-premium", reconcileSchedule: "0 * * * *" },
+    });
+    open.push(db);
+    // As Retool's answer would arrive from the workflow: JSON text, escapes and all.
+    const list = `[
+      {"id":"user_good1","email":"good1@corp.example","first_name":"Good","last_name":"One","active":true},
+      {"id":"user_nul1","email":"nul1@corp.example","first_name":"Bad\\u0000Name","last_name":null,"active":true},
+      {"id":"user_surrogate1","email":"surrogate1@corp.example","first_name":null,"last_name":"Bad\\ud800","active":true},
+      {"id":"user_object1","email":"object1@corp.example","first_name":{"given":"Ob"},"last_name":null,"active":true},
+      {"id":"user_string1","email":"string1@corp.example","first_name":null,"last_name":null,"active":"false"},
+      {"id":"user_good2","email":"good2@corp.example","first_name":null,"last_name":null,"active":false}
+    ]`;
+    const r = await db.admin.query("SELECT retool_user_id, outcome, error FROM retool_sync.reconcile_users($1::json) ORDER BY retool_user_id", [list]);
+    const byId = Object.fromEntries(r.rows.map((x) => [x.retool_user_id, x]));
+    expect(byId.user_good1.outcome).toBe("created");
+    expect(byId.user_good2.outcome).toBe("created");
+    expect(byId.user_nul1).toMatchObject({ outcome: "failed", error: expect.stringMatching(/record 2 holds text Postgres cannot store/) });
+    expect(byId.user_surrogate1).toMatchObject({ outcome: "failed", error: expect.stringMatching(/record 3 holds text Postgres cannot store/) });
+    expect(byId.user_object1).toMatchObject({ outcome: "failed", error: expect.stringMatching(/first_name is not a string \(22023\)/) });
+    expect(byId.user_string1).toMatchObject({ outcome: "failed", error: expect.stringMatching(/active is not true or false \(22023\)/) });
+    const rows = await db.admin.query("SELECT retool_user_id, first_name, active FROM public.users ORDER BY 1");
+    expect(rows.rows).toEqual([
+      { retool_user_id: "user_good1", first_name: "Good", active: true },
+      { retool_user_id: "user_good2", first_name: null, active: false },
+    ]);
   });
 });

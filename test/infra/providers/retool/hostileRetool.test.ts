@@ -51,13 +51,18 @@ const pages = async (api: RetoolClient) => {
 };
 
 describe("RetoolClient against a hostile server", () => {
-  it("gives up on a server that drips one byte at a time, at the deadline of each whole attempt", async () => {
+  // With a stop signal too, as backfill and reconcile run it: an attempt's deadline joined to
+  // another signal must still fire.
+  it.each([
+    ["alone", undefined],
+    ["beside a stop signal", new AbortController().signal],
+  ])("gives up on a server that drips one byte at a time, at the deadline of each whole attempt (%s)", async (_how, signal) => {
     const { url, hits } = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       const drip = setInterval(() => res.write(" "), 100);
       res.on("close", () => clearInterval(drip));
     });
-    const { error, ms } = await failing(() => client(url, { timeoutMs: 700 }).listEnvironments());
+    const { error, ms } = await failing(() => client(url, { timeoutMs: 700, signal }).listEnvironments());
     expect(error).toBeInstanceOf(RetoolApiError);
     expect(error.message).toMatch(/GET \/api\/v2\/environments got no usable answer: no whole answer within 700 ms\. No whole answer after 2 attempts/);
     expect(hits()).toBe(2);
@@ -103,8 +108,55 @@ describe("RetoolClient against a hostile server", () => {
       res.end(JSON.stringify({ success: true, data: [], next_token: `cursor-${n}` }));
     });
     const { error } = await failing(() => pages(client(url, { maxPages: 5 })));
-    expect(error.message).toMatch(/sent no total_count and kept sending cursors past 5 pages/);
+    expect(error.message).toMatch(/kept sending cursors past 5 pages \(maxPages, and no total_count\)/);
     expect(hits()).toBe(5);
+  });
+
+  it("stops at maxPages whatever total_count says, a total of 1e15 and an always-new cursor included", async () => {
+    let n = 0;
+    const { url, hits } = await serve((_req, res) => {
+      n++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ success: true, data: [], total_count: 1e15, next_token: `cursor-${n}` }));
+    });
+    const { error } = await failing(() => pages(client(url, { maxPages: 20 })));
+    expect(error.message).toMatch(/kept sending cursors past 20 pages \(maxPages, whatever its total_count of 1000000000000000 says\)/);
+    expect(hits()).toBe(20);
+  });
+
+  it("ends the whole call at its deadline, retries included, however the server drips", async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const drip = setInterval(() => res.write(" "), 200);
+      res.on("close", () => clearInterval(drip));
+    });
+    // Each attempt alone would be allowed 10 s, and there are three of them.
+    const { error, ms } = await failing(() => client(url, { timeoutMs: 10_000, retries: 2, callTimeoutMs: 800 }).listEnvironments());
+    expect(error.message).toMatch(/no answer within the call's deadline of 800 ms, retries included/);
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it.each([20, 41, 42, 300])("never shows a %s-character token echoed without Bearer, in any run of 12 of its characters", async (length) => {
+    const token = Array.from({ length }, (_, i) => "abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7) % 36]).join("");
+    const runs = Array.from({ length: length - 11 }, (_, i) => token.slice(i, i + 12));
+    const shapes: [number, (t: string) => string, string][] = [
+      // Retool's envelope, the token placed where a 300-character cut falls inside it.
+      [401, (t) => JSON.stringify({ success: false, message: `${"x".repeat(280)} token=${t} rest` }), "application/json"],
+      [500, (t) => JSON.stringify({ success: false, message: `the token ${t} is not valid` }), "application/json"],
+      // Plain text, cut at 120 characters for the message.
+      [502, (t) => `${"y".repeat(100)}${t}${"z".repeat(100)}`, "text/plain"],
+      // Not Retool's envelope at all.
+      [200, (t) => JSON.stringify({ echoed: `${"w".repeat(90)}${t}` }), "application/json"],
+    ];
+    for (const [status, body, type] of shapes) {
+      const { url } = await serve((_req, res) => {
+        res.writeHead(status, { "content-type": type });
+        res.end(body(token));
+      });
+      const { error } = await failing(() => new RetoolClient({ url, token, rateLimitPerMinute: 0, retries: 0 }).listEnvironments());
+      const printed = runs.filter((r) => error.message.includes(r));
+      expect(printed, `${status}: ${error.message}`).toEqual([]);
+    }
   });
 
   it("never shows the token, even when the server echoes the Authorization header", async () => {
