@@ -18,7 +18,7 @@ export class PulumiUnavailable extends Error {}
 export function pinnedPulumiVersion(projectDir = PROJECT_DIR): string {
   const file = path.join(projectDir, PULUMI_VERSION_FILE);
   const version = fs.readFileSync(file, "utf8").trim();
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new PulumiUnavailable(`${file} should hold one version such as 3.248.0, not ${JSON.stringify(version)}.`);
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new PulumiUnavailable(`${file} should hold one version such as 3.276.0, not ${JSON.stringify(version)}.`);
   return version;
 }
 

@@ -77,6 +77,6 @@ describe("npm run e2e", () => {
   it("without the CLI, exits 3 with the same message as npm run up", () => {
     const result = runE2e([], { RUS_PULUMI_DOWNLOAD: "never", RUS_PULUMI_ROOT: fs.mkdtempSync(path.join(os.tmpdir(), "rus-nocli-")) });
     expect(result.status).toBe(3);
-    expect(result.stderr).toMatch(/^The Pulumi CLI is not on PATH, and RUS_PULUMI_DOWNLOAD=never forbids downloading v3\.248\.0\.\nEither install it yourself/);
+    expect(result.stderr).toMatch(/^The Pulumi CLI is not on PATH, and RUS_PULUMI_DOWNLOAD=never forbids downloading v3\.276\.0\.\nEither install it yourself/);
   });
 });

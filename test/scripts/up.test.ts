@@ -71,8 +71,8 @@ describe("npm run up on the dev stack", () => {
     const project = devProject(await freePort());
     const result = run("up.ts", project, [], [], { RUS_PULUMI_DOWNLOAD: "never" });
     expect(result.status).toBe(3);
-    expect(result.stderr).toMatch(/The Pulumi CLI is not on PATH, and RUS_PULUMI_DOWNLOAD=never forbids downloading v3\.248\.0\./);
-    expect(result.stderr).toMatch(/Either install it yourself .*--version 3\.248\.0/);
+    expect(result.stderr).toMatch(/The Pulumi CLI is not on PATH, and RUS_PULUMI_DOWNLOAD=never forbids downloading v3\.276\.0\./);
+    expect(result.stderr).toMatch(/Either install it yourself .*--version 3\.276\.0/);
     expect(result.stderr).toMatch(/or let it download: this machine needs HTTPS access to get\.pulumi\.com/);
     expect(fs.existsSync(path.join(project, ".data"))).toBe(false);
   });
@@ -128,11 +128,11 @@ describe("finding the Pulumi CLI", () => {
     const pulumi = standInPulumi(dir);
     const { calls, install } = fakeInstaller();
     const cli = await resolvePulumi({
-      version: "3.248.0",
+      version: "3.276.0",
       install,
       env: { ...noPulumiOnPath, PATH: `${pulumi.bin}:${noPulumiOnPath.PATH}`, RUS_PULUMI_ROOT: path.join(dir, "root") },
     });
-    expect(cli).toEqual({ command: "pulumi", version: "3.248.0", from: "path" });
+    expect(cli).toEqual({ command: "pulumi", version: "3.276.0", from: "path" });
     expect(calls).toEqual([]);
   });
 
@@ -141,13 +141,13 @@ describe("finding the Pulumi CLI", () => {
     const { calls, install } = fakeInstaller();
     const lines: string[] = [];
     const env = { ...noPulumiOnPath, RUS_PULUMI_ROOT: root };
-    const first = await resolvePulumi({ version: "3.248.0", install, env, log: (l) => lines.push(l) });
-    expect(calls).toEqual([{ version: "3.248.0", root }]);
-    expect(first).toEqual({ command: path.join(root, "bin", "pulumi"), version: "3.248.0", from: "download" });
+    const first = await resolvePulumi({ version: "3.276.0", install, env, log: (l) => lines.push(l) });
+    expect(calls).toEqual([{ version: "3.276.0", root }]);
+    expect(first).toEqual({ command: path.join(root, "bin", "pulumi"), version: "3.276.0", from: "download" });
     expect(lines[0]).toBe(
-      `The Pulumi CLI is not on PATH: downloading v3.248.0 (the version the project pins) into ${root}. This happens once; later runs use it.`,
+      `The Pulumi CLI is not on PATH: downloading v3.276.0 (the version the project pins) into ${root}. This happens once; later runs use it.`,
     );
-    const second = await resolvePulumi({ version: "3.248.0", install, env });
+    const second = await resolvePulumi({ version: "3.276.0", install, env });
     expect(second.from).toBe("kept");
     expect(calls).toHaveLength(1);
   });
@@ -157,10 +157,10 @@ describe("finding the Pulumi CLI", () => {
     const install = async () => {
       throw new Error("Failed to download https://get.pulumi.com/install.sh: fetch failed");
     };
-    const error = await resolvePulumi({ version: "3.248.0", install, env: { ...noPulumiOnPath, RUS_PULUMI_ROOT: root } }).catch((e) => e);
+    const error = await resolvePulumi({ version: "3.276.0", install, env: { ...noPulumiOnPath, RUS_PULUMI_ROOT: root } }).catch((e) => e);
     expect(error).toBeInstanceOf(PulumiUnavailable);
     expect(error.message).toMatch(
-      /^The Pulumi CLI is not on PATH, and downloading v3\.248\.0 failed: Failed to download https:\/\/get\.pulumi\.com\/install\.sh: fetch failed\.\n/,
+      /^The Pulumi CLI is not on PATH, and downloading v3\.276\.0 failed: Failed to download https:\/\/get\.pulumi\.com\/install\.sh: fetch failed\.\n/,
     );
     expect(error.message).toMatch(/Either install it yourself/);
     expect(error.message).toMatch(/or let it download/);

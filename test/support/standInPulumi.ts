@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const stack = () => state[name] ?? fail(`no stack named '${name}' found`);
   const [a, b] = args;
   if (a === "version") {
-    print("v3.248.0");
+    print("v3.276.0");
     return;
   }
   if (a === "stack" && b === "select") {
