@@ -1,12 +1,12 @@
 // npm run backfill -- [--stack <name>] [--dry-run] [--json] [--restart]
 // Brings every Retool user into the users table through the sync rules (source backfill).
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, newCommand, runMain, stopOnSignal } from "./lib/cli";
-import { connectDatabase } from "./lib/database";
-import { type Progress, progress } from "./lib/progress";
-import { formatSummary } from "./lib/summary";
-import { addTargetOptions, requireScript, resolveTarget } from "./lib/syncTarget";
-import { BatchRunFailed, type BatchSummary, backfill } from "./lib/userBatches";
+import { EXIT, newCommand, runMain, stopOnSignal } from "../ops/cli/cli";
+import { type Progress, progress } from "../ops/cli/progress";
+import { formatSummary } from "../ops/cli/summary";
+import { connectDatabase } from "../ops/postgres/database";
+import { addTargetOptions, requireScript, resolveTarget } from "../ops/sync/syncTarget";
+import { BatchRunFailed, type BatchSummary, backfill } from "../ops/sync/userBatches";
 
 if (require.main === module) {
   const program = addTargetOptions(

@@ -7,19 +7,19 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { FakeRetool, retoolUser } from "../fakeRetool/fakeRetool";
 import { withChecksums } from "../infra/builders/sql/migration";
 import { allMigrations } from "../infra/builders/sql/migrations";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { pgClientConfig } from "../infra/providers/pgConnection";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
-import { EXIT, newCommand, runMain, wholeNumber } from "./lib/cli";
-import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
-import { FakeRetool, retoolUser } from "./lib/fakeRetool/fakeRetool";
-import { freePort } from "./lib/freePort";
-import { createLoginRoles } from "./lib/loginRoles";
-import { progress } from "./lib/progress";
-import { backfill } from "./lib/userBatches";
+import { EXIT, newCommand, runMain, wholeNumber } from "../ops/cli/cli";
+import { progress } from "../ops/cli/progress";
+import { startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
+import { freePort } from "../ops/postgres/freePort";
+import { createLoginRoles } from "../ops/postgres/loginRoles";
+import { backfill } from "../ops/sync/userBatches";
 
 /** Starts a clock; calling the result gives the milliseconds since. */
 const stopwatch = () => {

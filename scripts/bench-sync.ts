@@ -10,11 +10,11 @@ import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { type PgConnection, pgClientConfig, withTransaction } from "../infra/providers/pgConnection";
-import { EXIT, newCommand, runMain, wholeNumber } from "./lib/cli";
-import { startEmbeddedPostgres } from "./lib/embeddedPostgres";
-import { freePort } from "./lib/freePort";
-import { createLoginRoles } from "./lib/loginRoles";
-import { progress } from "./lib/progress";
+import { EXIT, newCommand, runMain, wholeNumber } from "../ops/cli/cli";
+import { progress } from "../ops/cli/progress";
+import { startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
+import { freePort } from "../ops/postgres/freePort";
+import { createLoginRoles } from "../ops/postgres/loginRoles";
 
 interface Options {
   users: number;

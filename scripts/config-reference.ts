@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configReferenceMarkdown } from "../infra/config/configReference";
-import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
+import { EXIT, newCommand, PROJECT_DIR, runMain } from "../ops/cli/cli";
 
 export const CONFIG_REFERENCE = "docs/config-reference.md";
 

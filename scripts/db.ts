@@ -1,8 +1,8 @@
 // npm run db: runs the dev stack's embedded Postgres in the foreground until Ctrl-C, for psql or
 // a local Retool to connect to.
-import { EXIT, newCommand, runMain } from "./lib/cli";
-import { DEV_ADMIN_PASSWORD, startDevDatabase } from "./lib/devDatabase";
-import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
+import { EXIT, newCommand, runMain } from "../ops/cli/cli";
+import { DEV_ADMIN_PASSWORD, startDevDatabase } from "../ops/postgres/devDatabase";
+import { stackSettingsFromFile } from "../ops/pulumi/stackSettingsFromFile";
 
 if (require.main === module) {
   newCommand()

@@ -2,14 +2,11 @@
 // Checks each login role the stack made against the stack: that it logs in with the stack's
 // password, that its attributes, session defaults and grants are the stack's, and what Postgres
 // gives it through PUBLIC that a Retool role does not need.
-import { EXIT, newCommand, runMain } from "./lib/cli";
-import { connectDatabase } from "./lib/database";
-import { diagnose, type Finding, isDrift, repair } from "./lib/doctor";
-import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
-import { resolveDatabase } from "./lib/syncTarget";
-
-/** Exit code when drift is found (or left after --fix): reconcile --check's, for cron and CI alike. */
-export const EXIT_DRIFT = 4;
+import { EXIT, newCommand, runMain } from "../ops/cli/cli";
+import { connectDatabase } from "../ops/postgres/database";
+import { stackSettingsFromFile } from "../ops/pulumi/stackSettingsFromFile";
+import { diagnose, type Finding, isDrift, repair } from "../ops/roles/doctor";
+import { resolveDatabase } from "../ops/sync/syncTarget";
 
 function formatFindings(findings: Finding[]): string {
   if (findings.length === 0) return "No findings.";
@@ -47,7 +44,7 @@ Role passwords: PAGE_ROLE_PASSWORD and TRUSTED_ROLE_PASSWORD, the stack's pageRo
 trustedRolePassword outputs (pulumi stack output pageRolePassword --show-secrets). Without them the
 login probe is skipped and said so; no role's password can be read from Postgres.
 
-Exit codes: 0 no drift (exposures are printed, and are not drift); ${EXIT_DRIFT} drift found, or left after
+Exit codes: 0 no drift (exposures are printed, and are not drift); ${EXIT.drift} drift found, or left after
 --fix; 1 the database failed; 2 bad usage.`,
     );
   program.parse();
@@ -68,7 +65,7 @@ Exit codes: 0 no drift (exposures are printed, and are not drift); ${EXIT_DRIFT}
         if (opts.fix) console.log(`Fixed:\n${formatFindings(findings.filter((f) => f.fixed))}\n\nAfter --fix:`);
         console.log(formatFindings(after));
       }
-      return drift > 0 ? EXIT_DRIFT : EXIT.ok;
+      return drift > 0 ? EXIT.drift : EXIT.ok;
     } finally {
       await db.end().catch(() => undefined);
     }

@@ -12,11 +12,11 @@ import { Client } from "pg";
 import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { PROJECT } from "../infra/config/schema";
 import { type PgConnection, pgClientConfig } from "../infra/providers/pgConnection";
-import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
-import { parseDatabaseUrl } from "./lib/databaseUrl";
-import { type RunningPostgres, startEmbeddedPostgres } from "./lib/embeddedPostgres";
-import { freePort } from "./lib/freePort";
-import { pinnedPulumiVersion, type ResolvedPulumi, resolvePulumi } from "./lib/pulumiCli";
+import { EXIT, newCommand, PROJECT_DIR, runMain } from "../ops/cli/cli";
+import { parseDatabaseUrl } from "../ops/postgres/databaseUrl";
+import { type RunningPostgres, startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
+import { freePort } from "../ops/postgres/freePort";
+import { pinnedPulumiVersion, type ResolvedPulumi, resolvePulumi } from "../ops/pulumi/pulumiCli";
 
 /** libpq's sslmode as a stack's database.sslmode takes it (the Postgres provider knows four). */
 const STACK_SSLMODE: Record<PgConnection["sslmode"], string> = {

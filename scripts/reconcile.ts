@@ -1,35 +1,15 @@
 // npm run reconcile -- [--stack <name>] [--json] [--check] [--apply]
 // Reports drift between Retool's users and the users table; --apply repairs it through the sync rules.
 import type { Client } from "pg";
-import { RetoolClient, type RetoolUser } from "../infra/providers/retool/retoolClient";
-import { EXIT, newCommand, runMain, stopOnSignal, UsageError } from "./lib/cli";
-import { connectDatabase } from "./lib/database";
-import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "./lib/drift";
-import { type Progress, progress } from "./lib/progress";
-import { formatSummary } from "./lib/summary";
-import { addTargetOptions, requireScript, resolveTarget } from "./lib/syncTarget";
-import { BatchRunFailed, type BatchSummary, emptySummary, syncBatch, tallyPage } from "./lib/userBatches";
-
-/** Exit code of --check when there is drift: distinct from a failure (1) so cron can tell them apart. */
-export const EXIT_DRIFT = 4;
-
-/** Users per sync_users call: the size of a backfill page, so one call's locks and work stay bounded. */
-const CHUNK = 100;
-
-/** Sends the users apply can repair (usersToRepair) through the sync rules, CHUNK per statement; onChunk hears of each. */
-export async function repairDrift(db: Client, users: RetoolUser[], onChunk?: (users: number) => void): Promise<BatchSummary> {
-  const summary = emptySummary();
-  try {
-    for (let i = 0; i < users.length; i += CHUNK) {
-      const chunk = users.slice(i, i + CHUNK);
-      tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
-      onChunk?.(chunk.length);
-    }
-  } catch (e) {
-    throw new BatchRunFailed(summary, e);
-  }
-  return summary;
-}
+import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { EXIT, newCommand, runMain, stopOnSignal, UsageError } from "../ops/cli/cli";
+import { type Progress, progress } from "../ops/cli/progress";
+import { formatSummary } from "../ops/cli/summary";
+import { connectDatabase } from "../ops/postgres/database";
+import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "../ops/sync/drift";
+import { repairDrift } from "../ops/sync/repairDrift";
+import { addTargetOptions, requireScript, resolveTarget } from "../ops/sync/syncTarget";
+import { BatchRunFailed, type BatchSummary } from "../ops/sync/userBatches";
 
 async function apply(db: Client, drift: Drift): Promise<BatchSummary> {
   const users = usersToRepair(drift);
@@ -62,14 +42,14 @@ if (require.main === module) {
         "Compare Retool's users with the users table and report drift per category; --apply repairs it through the sync rules (source reconcile). Never deletes a row.",
       )
       .option("--json", "print the report as JSON")
-      .option("--check", `exit ${EXIT_DRIFT} when there is drift (for cron and CI)`)
+      .option("--check", `exit ${EXIT.drift} when there is drift (for cron and CI)`)
       .option("--apply", "repair: sync missing, changed and disabled users; rows unknown to Retool are only reported"),
   ).addHelpText(
     "after",
     `\nIt reads Retool's Users API (GET /users), which only Enterprise Premium has (docs.retool.com/api): on any other tier it stops
 before sending anything and says what works instead.
 
-Exit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or left after --apply; 1 Retool or the database failed;
+Exit codes: 0 no drift (or repaired); ${EXIT.drift} drift found with --check, or left after --apply; 1 Retool or the database failed;
 2 bad usage, or the org's API tier has no Users API.`,
   );
   program.parse();
@@ -123,9 +103,9 @@ Exit codes: 0 no drift (or repaired); ${EXIT_DRIFT} drift found with --check, or
         console.log(`Retool users: ${before.users}. Linked rows: ${before.rows}.\n${formatDrift(before.drift)}`);
         if (repaired) console.log(`\n${formatSummary("Repaired:", repaired)}\n\nAfter repair:\n${formatDrift(after.drift)}`);
       }
-      if (opts.check) return driftCount(before.drift) > 0 ? EXIT_DRIFT : EXIT.ok;
+      if (opts.check) return driftCount(before.drift) > 0 ? EXIT.drift : EXIT.ok;
       // After --apply, rows unknown to Retool are left for a person: only what apply could fix counts.
-      if (repaired && usersToRepair(after.drift).length > 0) return EXIT_DRIFT;
+      if (repaired && usersToRepair(after.drift).length > 0) return EXIT.drift;
       return EXIT.ok;
     } finally {
       await db.end().catch(() => undefined);

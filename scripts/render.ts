@@ -1,24 +1,8 @@
 // npm run render -- --stack <name> [--out <dir>] [--json]
 // Writes, without the Pulumi engine, the artifacts `pulumi up` applies for a stack.
 import * as path from "node:path";
-import { stackArtifacts } from "../infra/builders/stackArtifacts";
-import { stackLayout } from "../infra/config/syncChoices";
-import { writeArtifacts } from "../infra/providers/artifactWriter";
-import { EXIT, newCommand, PROJECT_DIR, runMain } from "./lib/cli";
-import { stackSettingsFromFile } from "./lib/stackSettingsFromFile";
-
-export interface RenderResult {
-  files: string[];
-  /** Secrets `pulumi up` will need that the stack does not set yet. */
-  secretsMissing: string[];
-}
-
-export function renderStack(stack: string, outDir: string, projectDir = PROJECT_DIR): RenderResult {
-  const { settings, secretsMissing, secretsPresent } = stackSettingsFromFile(stack, projectDir);
-  const artifacts = stackArtifacts({ settings, layout: stackLayout(settings, secretsPresent), stack });
-  writeArtifacts(outDir, artifacts);
-  return { files: artifacts.map((a) => a.path), secretsMissing };
-}
+import { EXIT, newCommand, PROJECT_DIR, runMain } from "../ops/cli/cli";
+import { renderStack } from "../ops/render";
 
 if (require.main === module) {
   const program = newCommand()

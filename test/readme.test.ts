@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { installRoot, pinnedPulumiVersion } from "../scripts/lib/pulumiCli";
+import { installRoot, pinnedPulumiVersion } from "../ops/pulumi/pulumiCli";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -7,6 +7,17 @@
 import { orgHas, PLAN_CAPABILITIES, type Plan } from "./plans";
 import { API_OPERATIONS, type ApiOperation, type ApiTier, type EndpointGroup, tierHas } from "./retoolApi";
 
+/**
+ * Where a call's data comes from. The caller never says: each entry point fixes its source, and
+ * each Retool login role may execute only the entry point whose rules fit it.
+ */
+export const SOURCES = ["continue_page", "event", "backfill", "reconcile"] as const;
+export type SyncSource = (typeof SOURCES)[number];
+/** Retool's own statements about a user (events, its REST API), not a browser's claim. */
+export const TRUSTED_SOURCES: readonly SyncSource[] = ["event", "backfill", "reconcile"];
+/** A sign-in: only these count as the user being seen. */
+export const LOGIN_SOURCES: readonly SyncSource[] = ["continue_page", "event"];
+
 /** The Retool login roles, one per level of trust. */
 export const ROLE_KINDS = ["page", "trusted"] as const;
 export type RoleKind = (typeof ROLE_KINDS)[number];

@@ -10,8 +10,13 @@ export class MigrationError extends Error {
     readonly migrationId: string,
     readonly pgCode: string | undefined,
     detail: string,
+    /** It ran in one transaction, so nothing of it stayed. A concurrent index step runs outside one. */
+    rolledBack: boolean,
   ) {
-    const message = `Migration ${migrationId} failed and was rolled back: ${detail}`;
+    const what = rolledBack
+      ? "failed and was rolled back"
+      : "failed; it runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside one), so its statements before the failing one stay applied, and each is safe to run again";
+    const message = `Migration ${migrationId} ${what}: ${detail}`;
     super(message);
     // Set again: in a dynamic provider, Pulumi's closure serializer turns super() into
     // Error.call(this, ...), which sets no message on `this`.
@@ -65,7 +70,7 @@ async function applyInTransaction(client: Client, m: ChecksummedMigration, opts:
   for (let attempt = 0; ; attempt++) {
     try {
       await withTransaction(client, async () => {
-        if (m.lockTimeoutMs) await client.query(`SET LOCAL lock_timeout = '${Math.floor(m.lockTimeoutMs)}ms'`);
+        for (const setting of m.timeouts) await client.query(setting);
         for (const statement of m.statements) await client.query(statement);
         await record(client, m);
       });
@@ -79,7 +84,7 @@ async function applyInTransaction(client: Client, m: ChecksummedMigration, opts:
         await sleep(wait);
         continue;
       }
-      throw new MigrationError(m.id, code, text);
+      throw new MigrationError(m.id, code, text, true);
     }
   }
 }
@@ -99,11 +104,14 @@ async function applyConcurrently(client: Client, m: ChecksummedMigration): Promi
         await client.query(`DROP INDEX CONCURRENTLY IF EXISTS "${index.schema}"."${index.name}"`);
       }
     }
+    for (const setting of m.timeouts) await client.query(setting);
     for (const statement of m.statements) await client.query(statement);
     await record(client, m);
   } catch (e) {
     const { code, text } = describePgError(e);
-    throw new MigrationError(m.id, code, text);
+    throw new MigrationError(m.id, code, text, false);
+  } finally {
+    await client.query("RESET lock_timeout; RESET statement_timeout").catch(() => undefined);
   }
 }
 

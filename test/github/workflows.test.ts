@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { renderStack } from "../../scripts/render";
+import { renderStack } from "../../ops/render";
 
 const ROOT = path.resolve(__dirname, "../..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");

@@ -5,11 +5,11 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { Client } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { FakeRetool, retoolUser } from "../../fakeRetool/fakeRetool";
 import { RetoolClient } from "../../infra/providers/retool/retoolClient";
-import { driftCount, readDrift, usersToRepair } from "../../scripts/lib/drift";
-import { FakeRetool, retoolUser } from "../../scripts/lib/fakeRetool/fakeRetool";
-import { backfill, syncBatch } from "../../scripts/lib/userBatches";
-import { repairDrift } from "../../scripts/reconcile";
+import { driftCount, readDrift, usersToRepair } from "../../ops/sync/drift";
+import { repairDrift } from "../../ops/sync/repairDrift";
+import { backfill, syncBatch } from "../../ops/sync/userBatches";
 import { projectWithStack } from "../support/project";
 import { type Provisioned, provision, syncUser } from "../support/provisioned";
 import { until } from "../support/until";
@@ -87,7 +87,7 @@ function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoo
   });
 }
 
-const progressNow = (db: Provisioned) => db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
+const progressNow = (db: Provisioned) => db.admin.query("SELECT pages::int AS pages, finished FROM retool_sync.batch_progress").then((r) => r.rows[0]);
 
 /** Waits until the script has committed at least `pages` pages. */
 const committed = (db: Provisioned, pages: number) =>

@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/freePort";
-import { PULUMI_VERSION_FILE, PulumiUnavailable, pinnedPulumiVersion, resolvePulumi } from "../../scripts/lib/pulumiCli";
+import { freePort } from "../../ops/postgres/freePort";
+import { PULUMI_VERSION_FILE, PulumiUnavailable, pinnedPulumiVersion, resolvePulumi } from "../../ops/pulumi/pulumiCli";
 import { standInPulumi } from "../support/standIn";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -5,7 +5,7 @@ import { inject } from "vitest";
 import type { StackSettings } from "../../infra/config/schema";
 import type { PgConnection } from "../../infra/providers/pgConnection";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
-import { createLoginRoles } from "../../scripts/lib/loginRoles";
+import { createLoginRoles } from "../../ops/postgres/loginRoles";
 
 export function adminConnection(database = "postgres"): PgConnection {
   const a = inject("pgAdmin");

@@ -1,7 +1,7 @@
 // One embedded Postgres for the whole suite, in a throwaway folder; each test file makes its own
 // database in it.
-import { startEmbeddedPostgres } from "../../scripts/lib/embeddedPostgres";
-import { freePort } from "../../scripts/lib/freePort";
+import { startEmbeddedPostgres } from "../../ops/postgres/embeddedPostgres";
+import { freePort } from "../../ops/postgres/freePort";
 
 declare module "vitest" {
   export interface ProvidedContext {

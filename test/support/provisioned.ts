@@ -7,7 +7,7 @@ import { ENTRY_POINTS, type RoleKind } from "../../infra/builders/sql/syncApi";
 import type { StackSettings } from "../../infra/config/schema";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import type { PgConnection } from "../../infra/providers/pgConnection";
-import { createLoginRoles } from "../../scripts/lib/loginRoles";
+import { createLoginRoles } from "../../ops/postgres/loginRoles";
 import { connect, freshDatabase, ROLE_PASSWORD } from "./database";
 import { settingsFor } from "./settings";
 

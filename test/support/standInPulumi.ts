@@ -14,7 +14,7 @@ import { allMigrations } from "../../infra/builders/sql/migrations";
 import { parseStackConfig } from "../../infra/config/stackSettings";
 import { applyMigrations } from "../../infra/providers/migrationRunner";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
-import { createLoginRoles } from "../../scripts/lib/loginRoles";
+import { createLoginRoles } from "../../ops/postgres/loginRoles";
 
 interface StackState {
   config: Record<string, { value: string; secret: boolean }>;

@@ -218,7 +218,7 @@ export function batchStatements(settings: StackSettings): string[] {
     `CREATE TABLE IF NOT EXISTS ${PROGRESS_TABLE} (
   run_key text PRIMARY KEY,
   next_cursor text,
-  pages integer NOT NULL DEFAULT 0,
+  pages bigint NOT NULL DEFAULT 0,
   counts jsonb NOT NULL DEFAULT '{}',
   finished boolean NOT NULL DEFAULT false,
   updated_at timestamptz NOT NULL DEFAULT now()

@@ -21,15 +21,47 @@ export interface Migration {
   concurrentIndexes?: { schema: string; name: string }[];
 }
 
+/** A transactional step's lock wait when it names none: long enough for a busy table, short enough that writers never queue behind us for long. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+/** A transactional step's longest statement: creating a table or replacing functions takes milliseconds. */
+export const STATEMENT_TIMEOUT_MS = 5 * 60_000;
+/**
+ * A concurrent index build on a large adopted table takes minutes, and waits for every older
+ * transaction to end before it can finish: generous bounds, so that one slow reader does not
+ * leave an invalid index behind, yet not none.
+ */
+export const CONCURRENT_LOCK_TIMEOUT_MS = 10 * 60_000;
+export const CONCURRENT_STATEMENT_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * The timeouts a migration runs under, whoever applies it: the runner runs these statements
+ * first, and a rendered file starts with them, so a file applied by hand with psql is bounded
+ * as `pulumi up` is. LOCAL inside a transaction; for the session outside one (the runner resets
+ * them after).
+ */
+export function timeoutSettings(migration: Migration): string[] {
+  if (!migration.transactional) {
+    return [`SET lock_timeout = '${CONCURRENT_LOCK_TIMEOUT_MS}ms'`, `SET statement_timeout = '${CONCURRENT_STATEMENT_TIMEOUT_MS}ms'`];
+  }
+  return [
+    `SET LOCAL lock_timeout = '${Math.floor(migration.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)}ms'`,
+    `SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT_MS}ms'`,
+  ];
+}
+
 export function checksum(migration: Migration): string {
   return createHash("sha256").update(migration.statements.join("\n;\n")).digest("hex");
 }
 
-/** A migration with its checksum computed up front, as the runner and the ledger use it. */
-export type ChecksummedMigration = Migration & { checksum: string };
+/**
+ * A migration with its checksum and its timeout statements computed up front, as the runner and
+ * the ledger use it: the runner is serialized into Pulumi's dynamic provider, where it should
+ * call nothing of this module (which holds node:crypto).
+ */
+export type ChecksummedMigration = Migration & { checksum: string; timeouts: string[] };
 
 export function withChecksums(migrations: Migration[]): ChecksummedMigration[] {
-  return migrations.map((m) => ({ ...m, checksum: checksum(m) }));
+  return migrations.map((m) => ({ ...m, checksum: checksum(m), timeouts: timeoutSettings(m) }));
 }
 
 /** The text of a migration as `render` writes it and as psql would run it. */
@@ -40,7 +72,7 @@ export function migrationScript(migration: Migration): string {
     migration.transactional ? "-- runs in one transaction" : "-- runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside one)",
   ].join("\n");
   const body = migration.statements.map((s) => `${s.trim()};`);
-  const lock = migration.lockTimeoutMs ? [`SET LOCAL lock_timeout = '${migration.lockTimeoutMs}ms';`] : [];
-  const parts = migration.transactional ? ["BEGIN;", ...lock, ...body, "COMMIT;"] : body;
+  const timeouts = timeoutSettings(migration).map((s) => `${s};`);
+  const parts = migration.transactional ? ["BEGIN;", ...timeouts, ...body, "COMMIT;"] : [...timeouts, ...body];
   return `${header}\n\n${parts.join("\n\n")}\n`;
 }

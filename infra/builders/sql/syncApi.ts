@@ -1,8 +1,9 @@
 // The functions of schema retool_sync and who may call each. Trust comes from who connects, never
 // from an argument: each Retool login role may execute only the entry point whose rules fit what
 // uses it in Retool, and every other function is the admin's (the scripts connect as the admin).
+
+import type { RoleKind, SyncSource } from "../../domain/syncPaths";
 import { SYNC_SCHEMA } from "./identifiers";
-import type { SyncSource } from "./syncRules";
 
 /** What every entry point returns: the sync columns only, never an adopted table's own columns. */
 export const SYNCED_USER_TYPE = `${SYNC_SCHEMA}.synced_user`;
@@ -33,9 +34,7 @@ export const SNAPSHOT_FUNCTION = `${SYNC_SCHEMA}.users_snapshot`;
 export const SNAPSHOT_SIGNATURE = `${SNAPSHOT_FUNCTION}()`;
 export const PROGRESS_TABLE = `${SYNC_SCHEMA}.batch_progress`;
 
-/** The Retool login roles, one per level of trust. */
-export const ROLE_KINDS = ["page", "trusted"] as const;
-export type RoleKind = (typeof ROLE_KINDS)[number];
+export { ROLE_KINDS, type RoleKind } from "../../domain/syncPaths";
 
 export interface EntryPoint {
   name: string;

@@ -4,20 +4,10 @@
 import { canonicalEmailSql, EMAIL_MAX_LENGTH, EMAIL_MAX_RAW_BYTES, type EmailCharset, emailPattern, storedEmailSql } from "../../domain/emailRules";
 import { NAME_MAX_LENGTH, NAME_MAX_RAW_BYTES, NAME_REFUSED_CHARACTERS, storedNameSql } from "../../domain/nameRules";
 import { RETOOL_USER_ID_MAX_LENGTH, RETOOL_USER_ID_PATTERN } from "../../domain/retoolUserId";
+import { LOGIN_SOURCES, SOURCES, TRUSTED_SOURCES } from "../../domain/syncPaths";
 import { ident, literal } from "./identifiers";
 import { CORE_FUNCTION } from "./syncApi";
 import type { UsersTableColumns } from "./usersTableColumns";
-
-/**
- * Where a call's data comes from. The caller never says: each entry point fixes its source, and
- * each Retool login role may execute only the entry point whose rules fit it.
- */
-export const SOURCES = ["continue_page", "event", "backfill", "reconcile"] as const;
-export type SyncSource = (typeof SOURCES)[number];
-/** Retool's own statements about a user (events, its REST API), not a browser's claim. */
-export const TRUSTED_SOURCES: readonly SyncSource[] = ["event", "backfill", "reconcile"];
-/** A sign-in: only these count as the user being seen. */
-export const LOGIN_SOURCES: readonly SyncSource[] = ["continue_page", "event"];
 
 const sqlList = (items: readonly string[]) => items.map(literal).join(", ");
 

@@ -58,8 +58,12 @@ function createTable(c: UsersTableColumns): Migration {
 )`,
       canonicalClashes(c, emailKey),
       `CREATE UNIQUE INDEX IF NOT EXISTS ${q(emailKey)} ON ${c.qualifiedName} (${canonicalEmailSql(q(c.email))})`,
-      // The lower() index of earlier releases: the canonical one replaces it.
-      `DROP INDEX IF EXISTS ${q(c.schema)}.${q(indexName(c.table, "email_lower_key"))}`,
+      // The lower() index of earlier releases: the canonical one replaces it. Not CONCURRENTLY:
+      // that cannot run in this step's transaction, and this step holds the table's lock anyway
+      // for the index it builds; where that index exists (an upgrade), so does this one.
+      `-- Safe without CONCURRENTLY: only tables an earlier release created have this index, and this step's transaction holds the table for the index it builds anyway.
+-- squawk-ignore require-concurrent-index-deletion
+DROP INDEX IF EXISTS ${q(c.schema)}.${q(indexName(c.table, "email_lower_key"))}`,
       `COMMENT ON TABLE ${c.qualifiedName} IS ${literal(
         "Retool users, one row each, keyed by retool_user_id. Written through the retool_sync functions; managed by retool-user-sync.",
       )}`,

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasRefusedNameCharacters, NAME_REFUSED_CHARACTERS, storedName, storedNameSql } from "../../../infra/domain/nameRules";
-import { findDrift } from "../../../scripts/lib/drift";
+import { findDrift } from "../../../ops/sync/drift";
 import { connect, freshDatabase } from "../../support/database";
 
 // Spaces of every kind, bidi controls, joiners, controls and letters: what names' edges hold.

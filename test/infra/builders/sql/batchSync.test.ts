@@ -4,10 +4,10 @@
 // and two batches racing for the same new users.
 import type { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { retoolUser } from "../../../../fakeRetool/fakeRetool";
 import { usersTableColumns } from "../../../../infra/builders/sql/usersTableColumns";
 import { withTransaction } from "../../../../infra/providers/pgConnection";
-import { retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
-import { syncBatch } from "../../../../scripts/lib/userBatches";
+import { syncBatch } from "../../../../ops/sync/userBatches";
 import { connect } from "../../../support/database";
 import { type Provisioned, provision, syncOutcome } from "../../../support/provisioned";
 

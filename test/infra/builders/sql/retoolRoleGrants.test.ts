@@ -102,7 +102,7 @@ async function expectNoProgressAccess(db: Provisioned, role: Client): Promise<vo
   ]) {
     expect((await pgError(() => role.query(sql))).code).toBe("42501");
   }
-  const progress = await db.admin.query("SELECT next_cursor, pages FROM retool_sync.batch_progress WHERE run_key = 'backfill x'");
+  const progress = await db.admin.query("SELECT next_cursor, pages::int AS pages FROM retool_sync.batch_progress WHERE run_key = 'backfill x'");
   expect(progress.rows).toEqual([{ next_cursor: "cursor-9", pages: 9 }]);
 }
 

@@ -1,8 +1,8 @@
 // The Retool API client against a local server that checks requests against Retool's spec.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeRetool, type FakeRetoolOptions, retoolUser } from "../../../../fakeRetool/fakeRetool";
 import { RetoolApiError } from "../../../../infra/providers/retool/retoolApiError";
 import { RetoolClient, type RetoolClientOptions } from "../../../../infra/providers/retool/retoolClient";
-import { FakeRetool, type FakeRetoolOptions, retoolUser } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 
 const TOKEN = "rtk_secret-token-value";
 let fake: FakeRetool;

@@ -1,12 +1,12 @@
 // The Retool resource provider's create/diff/update/read/delete, called directly against the fake.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeRetool } from "../../../../fakeRetool/fakeRetool";
 import { resourceSpec } from "../../../../infra/builders/retool/resourceSpecs";
 import {
   retoolResourceProvider as provider,
   type RetoolResourceInputs,
   type RetoolResourceOutputs,
 } from "../../../../infra/providers/retool/retoolResourceProvider";
-import { FakeRetool } from "../../../../scripts/lib/fakeRetool/fakeRetool";
 import { runSerializedProvider } from "../../../support/serializedProvider";
 import { settingsFor } from "../../../support/settings";
 

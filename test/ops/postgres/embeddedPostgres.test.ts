@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEV_ADMIN_PASSWORD } from "../../../scripts/lib/devDatabase";
-import { EmbeddedPostgresError, startEmbeddedPostgres } from "../../../scripts/lib/embeddedPostgres";
-import { freePort } from "../../../scripts/lib/freePort";
+import { DEV_ADMIN_PASSWORD } from "../../../ops/postgres/devDatabase";
+import { EmbeddedPostgresError, startEmbeddedPostgres } from "../../../ops/postgres/embeddedPostgres";
+import { freePort } from "../../../ops/postgres/freePort";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const isRoot = process.getuid?.() === 0;

@@ -16,9 +16,9 @@ import {
 import { type ApiScript, SCRIPT_OPERATIONS, scriptWorks } from "../../infra/domain/syncPaths";
 import { describeConnection, type PgConnection } from "../../infra/providers/pgConnection";
 import type { RetoolClientOptions } from "../../infra/providers/retool/retoolClient";
-import { PROJECT_DIR, UsageError, wholeNumber } from "./cli";
-import { parseDatabaseUrl } from "./databaseUrl";
-import { stackSettingsFromFile } from "./stackSettingsFromFile";
+import { PROJECT_DIR, UsageError, wholeNumber } from "../cli/cli";
+import { parseDatabaseUrl } from "../postgres/databaseUrl";
+import { stackSettingsFromFile } from "../pulumi/stackSettingsFromFile";
 
 export interface SyncTargetOptions {
   stack?: string;

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_DIR } from "./cli";
+import { PROJECT_DIR } from "../projectDir";
 
 export const PULUMI_VERSION_FILE = ".pulumi.version";
 export const DEV_PASSPHRASE = "dev-only-passphrase-not-a-secret";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import type { StackSettings } from "../../infra/config/schema";
 import { pgClientConfig } from "../../infra/providers/pgConnection";
-import { PROJECT_DIR } from "./cli";
+import { PROJECT_DIR } from "../cli/cli";
 import { type RunningPostgres, startEmbeddedPostgres } from "./embeddedPostgres";
 
 /** Only ever used for the local embedded database; never for a real server. */

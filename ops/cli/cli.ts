@@ -1,15 +1,16 @@
 // What every script shares: the project folder, exit codes, and turning errors into messages.
-import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../../infra/config/stackSettings";
 import { RetoolStopped } from "../../infra/providers/retool/retoolClient";
-import { PulumiUnavailable } from "./pulumiCli";
+import { PulumiUnavailable } from "../pulumi/pulumiCli";
 
-/** The folder with Pulumi.yaml and the stack files; RUS_PROJECT_DIR points elsewhere (tests, monorepos). */
-export const PROJECT_DIR = process.env.RUS_PROJECT_DIR ? path.resolve(process.env.RUS_PROJECT_DIR) : path.resolve(__dirname, "../..");
+export { PROJECT_DIR } from "../projectDir";
 
-/** Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed); 3 the Pulumi CLI is missing; 130 stopped by Ctrl-C. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 done; 1 failed while working; 2 bad usage or bad config (nothing was changed);
+ * 3 the Pulumi CLI is missing; 4 drift found (reconcile --check, doctor); 130 stopped by Ctrl-C.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, missingTool: 3, drift: 4, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
 

@@ -2,7 +2,7 @@
 // libpq's sslmode values: a typo is an error, never a silent default.
 import { parse } from "pg-connection-string";
 import { LIBPQ_SSLMODES, type LibpqSslMode, type PgConnection } from "../../infra/providers/pgConnection";
-import { UsageError } from "./cli";
+import { UsageError } from "../cli/cli";
 
 const EXAMPLE = "postgres://user:password@host:5432/database?sslmode=require";
 /** Parameters that name files; these scripts take a private CA through NODE_EXTRA_CA_CERTS instead. */

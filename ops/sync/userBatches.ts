@@ -92,7 +92,7 @@ export interface BackfillOptions {
 async function savedProgress(db: Client, runKey: string): Promise<{ cursor: string | null; pages: number; counts: Record<string, number> } | undefined> {
   const r = await db.query(`SELECT next_cursor, pages, counts, finished FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [runKey]);
   const row = r.rows[0];
-  return row && !row.finished ? { cursor: row.next_cursor, pages: row.pages, counts: row.counts } : undefined;
+  return row && !row.finished ? { cursor: row.next_cursor, pages: Number(row.pages), counts: row.counts } : undefined;
 }
 
 /** Every Retool user into the table (source backfill); throws BatchRunFailed with the summary so far. */

@@ -1,7 +1,7 @@
 // What `npm run up` and `npm run preview` share: validate the stack, start the embedded database
 // for dev, find (or fetch) the Pulumi CLI, make sure the stack exists (dev only), then hand over.
-import { EXIT, newCommand, runMain, UsageError } from "./cli";
-import { DEV_ADMIN_PASSWORD, isEmbeddedTarget, startDevDatabase } from "./devDatabase";
+import { EXIT, newCommand, runMain, UsageError } from "../cli/cli";
+import { DEV_ADMIN_PASSWORD, isEmbeddedTarget, startDevDatabase } from "../postgres/devDatabase";
 import { pinnedPulumiVersion, pulumiEnv, resolvePulumi, runPulumi } from "./pulumiCli";
 import { stackSettingsFromFile } from "./stackSettingsFromFile";
 

@@ -1,5 +1,5 @@
 // The end-of-run summary backfill and reconcile --apply print.
-import type { BatchSummary } from "./userBatches";
+import type { BatchSummary } from "../sync/userBatches";
 
 const LABELS: Record<string, string> = {
   created: "created",

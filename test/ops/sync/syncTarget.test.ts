@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../../scripts/lib/cli";
-import { parseDatabaseUrl } from "../../../scripts/lib/databaseUrl";
-import { resolveTarget } from "../../../scripts/lib/syncTarget";
+import { UsageError } from "../../../ops/cli/cli";
+import { parseDatabaseUrl } from "../../../ops/postgres/databaseUrl";
+import { resolveTarget } from "../../../ops/sync/syncTarget";
 
 function project(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rus-target-"));
