@@ -1,0 +1,1 @@
+utils.openUrl("/apps/home", { newTab: false });
