@@ -12,6 +12,27 @@ const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE = path.join(ROOT, "examples/existing-database");
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 
+/**
+ * What `pulumi new typescript` writes (pulumi/templates, typescript/tsconfig.json): strict, and no
+ * skipLibCheck, so every declaration the package ships is type-checked in the team's program.
+ */
+const PULUMI_DEFAULT_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["index.ts"],
+};
+
 /** Runs a command with a deadline; its output comes back, and a failure says what it printed. */
 function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): string {
   const r = spawnSync(command, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, npm_config_update_notifier: "false" } });
@@ -33,7 +54,8 @@ beforeAll(() => {
   [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], ROOT));
   consumer = path.join(work, "consumer");
   fs.mkdirSync(consumer);
-  for (const f of ["index.ts", "tsconfig.json", "Pulumi.yaml"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(consumer, f));
+  for (const f of ["index.ts", "Pulumi.yaml"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(consumer, f));
+  fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(PULUMI_DEFAULT_TSCONFIG, null, 2));
   // The example's own manifest, but the package from the tarball and the Pulumi packages this repository tests with.
   const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "package.json"), "utf8"));
   const pinned = (name: string) => manifest.devDependencies[name];
@@ -58,7 +80,8 @@ describe("the npm package", () => {
     expect(files.filter((f) => /(^|\/)(main|program|loadStack|pulumiConfigSource|stackFile)\.(js|d\.ts)$|fakeRetool|bench|test/.test(f))).toEqual([]);
   });
 
-  it("installs into a program outside the repository with the Pulumi packages as peers, and type-checks the example there", () => {
+  it("installs into a program outside the repository with the Pulumi packages as peers, and type-checks the example there under Pulumi's default tsconfig", () => {
+    expect(PULUMI_DEFAULT_TSCONFIG.compilerOptions).not.toHaveProperty("skipLibCheck");
     expect(path.relative(ROOT, consumer).startsWith("..")).toBe(true);
     const installed = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules/retool-user-sync/package.json"), "utf8"));
     expect(Object.keys(installed.peerDependencies).sort()).toEqual(["@pulumi/postgresql", "@pulumi/pulumi", "@pulumi/random"]);
