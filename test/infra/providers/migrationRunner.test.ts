@@ -183,6 +183,31 @@ describe("adopt mode on a busy table", () => {
   });
 });
 
+describe("adopt mode on a table that stays busy", () => {
+  it("gives up after its bounded retries with the lock timeout's error, having changed nothing", async () => {
+    const { conn, settings, client } = await rolesOnly({ usersTable: { mode: "adopt", name: "people" } });
+    const holder = await connect(conn);
+    try {
+      await client.query("CREATE TABLE public.people (id serial PRIMARY KEY, email text)");
+      // A transaction that never ends while the runner tries: the ALTER can never get its lock.
+      await holder.query("BEGIN; SELECT * FROM public.people");
+      const lines: string[] = [];
+      const started = Date.now();
+      const error = await applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l), lockRetries: 3 }).catch((e) => e);
+      expect(error).toBeInstanceOf(MigrationError);
+      expect(error.message).toMatch(/^Migration 002_users_table failed and was rolled back: .*lock timeout/);
+      expect(lines.filter((l) => /table busy/.test(l))).toHaveLength(3);
+      // Three back-offs of at most 2 s each, and four waits of 100 ms: bounded, not forever.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const cols = await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'people' AND column_name LIKE 'retool%'");
+      expect(cols.rows[0].n).toBe(0);
+    } finally {
+      await holder.query("ROLLBACK");
+      await Promise.all([holder.end(), client.end()]);
+    }
+  });
+});
+
 describe("adopt mode on a pre-filled table", () => {
   let db: Awaited<ReturnType<typeof provision>>;
   let originalColumns: string;
