@@ -10,6 +10,8 @@ import { ENTRY_POINTS } from "../infra/builders/sql/syncApi";
 import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { type PgConnection, pgClientConfig, withTransaction } from "../infra/providers/pgConnection";
+import { findPgbench, median, type PgbenchScript, pgbenchTps } from "../ops/bench/pgbench";
+import { BENCH_RESULTS, writeBenchResult } from "../ops/bench/results";
 import { EXIT, newCommand, runMain, wholeNumber } from "../ops/cli/cli";
 import { progress } from "../ops/cli/progress";
 import { startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
@@ -23,6 +25,10 @@ interface Options {
   rows: number;
   writers: number;
   json?: boolean;
+  pgbench?: boolean;
+  pgbenchSeconds: number;
+  pgbenchClients: number;
+  runs: number;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -127,6 +133,78 @@ async function throughput(conn: PgConnection, o: Options) {
   }
 }
 
+/**
+ * The database's own cost of each path, without the Node client: pgbench runs of the bare upsert,
+ * the trusted entry point and the page's, in a rotating order, then where the trusted path's time
+ * goes, statement by statement inside the functions (pg_stat_statements, track = all), and what
+ * normalising an address costs per call.
+ */
+async function pgbenchComparison(conn: PgConnection, o: Options) {
+  const bin = findPgbench();
+  const settings = stackSettingsSchema.parse({
+    plan: "team",
+    database: { host: conn.host, port: conn.port, name: conn.database, adminUser: conn.user, sslmode: "disable" },
+  });
+  const c = new Client(pgClientConfig(conn));
+  await c.connect();
+  try {
+    await createLoginRoles(c, settings, "bench");
+    await applyMigrations(c, withChecksums(allMigrations(settings)));
+    await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    const opts = { clients: o.pgbenchClients, seconds: o.pgbenchSeconds, usersPerClient: 200, runs: o.runs };
+    const scripts: PgbenchScript[] = ["bare", "trusted", "page"];
+    const runs: Record<PgbenchScript, number>[] = [];
+    for (let run = 0; run < o.runs; run++) {
+      const tps = {} as Record<PgbenchScript, number>;
+      // A rotating order, so no path always runs on the warmest cache.
+      for (const script of [...scripts.slice(run % 3), ...scripts.slice(0, run % 3)]) {
+        await c.query("TRUNCATE public.users");
+        await c.query("CHECKPOINT");
+        log(`pgbench run ${run + 1}/${o.runs}: ${script}...`);
+        tps[script] = pgbenchTps(bin, conn, script, opts);
+      }
+      runs.push(tps);
+    }
+    const ratios = (s: PgbenchScript) => runs.map((r) => r[s] / r.bare);
+    // Where the trusted path's time goes: every statement inside the functions.
+    await c.query(`ALTER DATABASE ${conn.database} SET pg_stat_statements.track = 'all'`);
+    await c.query("TRUNCATE public.users");
+    pgbenchTps(bin, conn, "trusted", { ...opts, seconds: Math.min(5, o.pgbenchSeconds) });
+    await c.query("SELECT pg_stat_statements_reset()");
+    pgbenchTps(bin, conn, "trusted", { ...opts, seconds: Math.min(5, o.pgbenchSeconds) });
+    const statements = await c.query(
+      `SELECT toplevel, calls, round((total_exec_time / greatest(calls, 1))::numeric * 1000, 1) AS mean_us, round(total_exec_time::numeric, 1) AS total_ms,
+              regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls > 100
+       ORDER BY total_exec_time DESC LIMIT 12`,
+    );
+    await c.query(`ALTER DATABASE ${conn.database} RESET pg_stat_statements.track`);
+    // What the address's forms cost per call, against building the same text alone.
+    const perCall = async (expr: string) => {
+      const r = await c.query(
+        `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(${expr}) FROM generate_series(1, 200000) AS g, LATERAL (SELECT ' Bob' || g || '@Example.com ' AS a) AS x`,
+      );
+      return (r.rows[0]["QUERY PLAN"][0]["Execution Time"] as number) / 200;
+    };
+    const base = await perCall("a");
+    const normalise = {
+      storedFormUs: (await perCall("normalize(btrim(a, ' '), NFC)")) - base,
+      canonicalFormUs: (await perCall("retool_sync.canonical_email(a)")) - base,
+    };
+    return {
+      clients: o.pgbenchClients,
+      seconds: o.pgbenchSeconds,
+      runs,
+      trustedRatio: { median: median(ratios("trusted")), min: Math.min(...ratios("trusted")), max: Math.max(...ratios("trusted")) },
+      pageRatio: { median: median(ratios("page")), min: Math.min(...ratios("page")), max: Math.max(...ratios("page")) },
+      trustedStatements: statements.rows,
+      normalise,
+    };
+  } finally {
+    await c.end();
+  }
+}
+
 async function adoptStall(conn: PgConnection, o: Options) {
   log(`Filling bench.customers with ${o.rows} rows...`);
   await admin(
@@ -211,16 +289,50 @@ if (require.main === module) {
     .option("--concurrency <n>", "connections calling at once, for both runs", wholeNumber(), 16)
     .option("--rows <n>", "rows in the table adopted under load", wholeNumber(), 1_000_000)
     .option("--writers <n>", "concurrent writers during the adopt migration", wholeNumber(), 4)
+    .option("--pgbench", "measure the database's cost with pgbench instead: the trusted and page paths against a bare upsert")
+    .option("--pgbench-seconds <n>", "seconds per pgbench run", wholeNumber(), 15)
+    .option("--pgbench-clients <n>", "pgbench clients", wholeNumber(), 8)
+    .option("--runs <n>", "pgbench runs of each path", wholeNumber(), 3)
     .option("--json", "print the figures as JSON")
+    .addHelpText("after", `\nEach run also writes its figures as JSON to ${BENCH_RESULTS}/bench-sync[-pgbench]-<time>.json.`)
     .parse();
   const o = program.opts<Options>();
   runMain(async () => {
-    const pg = await startEmbeddedPostgres({ port: await freePort(), password: "bench" });
+    const pg = await startEmbeddedPostgres({
+      port: await freePort(),
+      password: "bench",
+      settings: o.pgbench ? { shared_preload_libraries: "pg_stat_statements", max_connections: "100" } : {},
+    });
     try {
+      if (o.pgbench) {
+        await admin(pg.connection, "CREATE DATABASE bench_pgbench");
+        const result = await pgbenchComparison({ ...pg.connection, database: "bench_pgbench" }, o);
+        const file = writeBenchResult("bench-sync-pgbench", result);
+        if (o.json) console.log(JSON.stringify(result, null, 2));
+        else {
+          const f = (x: number) => x.toFixed(2);
+          console.log(`pgbench, ${result.clients} clients, ${result.seconds} s a run, ${result.runs.length} runs (tps per run: bare / trusted / page)`);
+          for (const r of result.runs) console.log(`  ${r.bare.toFixed(0)} / ${r.trusted.toFixed(0)} / ${r.page.toFixed(0)}`);
+          console.log(
+            `  trusted ÷ bare   median ${f(result.trustedRatio.median)}, range ${f(result.trustedRatio.min)}–${f(result.trustedRatio.max)}   (goal >= 0.9)`,
+          );
+          console.log(`  page ÷ bare      median ${f(result.pageRatio.median)}, range ${f(result.pageRatio.min)}–${f(result.pageRatio.max)}`);
+          console.log(
+            `  per call: stored form ${result.normalise.storedFormUs.toFixed(2)} µs, canonical form ${result.normalise.canonicalFormUs.toFixed(2)} µs`,
+          );
+          console.log("  the trusted path's statements (top level and inside the functions):");
+          for (const s of result.trustedStatements)
+            console.log(`    ${String(s.mean_us).padStart(7)} µs × ${String(s.calls).padStart(7)} ${s.toplevel ? "top " : "    "}${s.query}`);
+        }
+        log(`Figures written to ${file}`);
+        return EXIT.ok;
+      }
       await admin(pg.connection, "CREATE DATABASE bench_sync");
       await admin(pg.connection, "CREATE DATABASE bench_adopt");
       const sync = await throughput({ ...pg.connection, database: "bench_sync" }, o);
       const adopt = await adoptStall({ ...pg.connection, database: "bench_adopt" }, o);
+      const file = writeBenchResult("bench-sync", { throughput: sync, adopt });
+      log(`Figures written to ${file}`);
       if (o.json) {
         console.log(JSON.stringify({ throughput: sync, adopt }, null, 2));
       } else {

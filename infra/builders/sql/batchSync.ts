@@ -8,7 +8,11 @@
 // retool_sync.users_snapshot gives reconcile the table's view without knowing its column names.
 import type { StackSettings } from "../../config/schema";
 import { ident, literal } from "./identifiers";
-import { securityDefiner } from "./securityDefiner";
+import { SYNC_LOCK_TIMEOUT, securityDefiner } from "./securityDefiner";
+
+/** How long the set-based attempt waits for a lock before the page goes one by one. */
+const SET_ATTEMPT_LOCK_TIMEOUT = "100ms";
+
 import { BATCH_FUNCTION, CORE_FUNCTION, PROGRESS_TABLE, SNAPSHOT_FUNCTION } from "./syncApi";
 import { OUTCOMES } from "./syncFunction";
 import { emailKey, newRow, normalizedEmail, normalizedName, passesInputChecks, ruleColumns, type SyncValues, seenAt, withinRawBounds } from "./syncRules";
@@ -142,6 +146,7 @@ const SAVE_PROGRESS = `IF p_run_key IS NOT NULL THEN
   END IF;`;
 
 function batchFunction(settings: StackSettings): string {
+  const c = usersTableColumns(settings.usersTable);
   return `CREATE OR REPLACE FUNCTION ${BATCH_FUNCTION}(
   p_users jsonb,
   p_source text,
@@ -160,6 +165,9 @@ DECLARE
   v_rest bigint[]; -- page positions that go one by one; NULL: all of them
 BEGIN
   ${SOURCE_CHECK}
+  -- The set-based attempt is a guess: when a row it meets is held by another session, it gives
+  -- up fast, and the users go one by one, where a held row is skipped and reported.
+  PERFORM pg_catalog.set_config('lock_timeout', ${literal(SET_ATTEMPT_LOCK_TIMEOUT)}, true);
   BEGIN${insertNewUsers(settings)}
   EXCEPTION WHEN OTHERS THEN
     -- The table refused the set (a user already there, a trigger, another constraint of an
@@ -167,6 +175,7 @@ BEGIN
     v_created := '{}';
     v_rest := NULL;
   END;
+  PERFORM pg_catalog.set_config('lock_timeout', ${literal(SYNC_LOCK_TIMEOUT)}, true);
   IF cardinality(v_created) > 0 THEN
     v_counts := jsonb_build_object('created', cardinality(v_created));
     RETURN QUERY SELECT unnest(v_created), 'created'::text, NULL::text;
@@ -181,7 +190,18 @@ BEGIN
     IF error IS NOT NULL THEN
       outcome := 'failed';
       error := ${literal(`${BATCH_FUNCTION}: `)} || error || ' (22023)';
-    ELSE
+    END IF;
+    IF error IS NULL THEN
+      -- Columns qualified: retool_user_id is also this function's output variable, which wins here.
+      PERFORM 1 FROM ${c.qualifiedName} AS t WHERE t.${ident(c.retoolUserId)} = v_user->>'id' FOR UPDATE SKIP LOCKED;
+      IF NOT FOUND AND EXISTS (SELECT 1 FROM ${c.qualifiedName} AS t WHERE t.${ident(c.retoolUserId)} = v_user->>'id') THEN
+        -- Another session holds this user's row (a sign-in in flight, or a Retool role keeping a
+        -- transaction open): skip it rather than wait; a rerun syncs it.
+        outcome := 'failed';
+        error := ${literal(`${BATCH_FUNCTION}: the row of this user is held by another session; skipped rather than waited for, run again to sync it (55P03)`)};
+      END IF;
+    END IF;
+    IF error IS NULL THEN
       BEGIN
         SELECT s.o_outcome INTO outcome
         FROM ${CORE_FUNCTION}(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, ${activeOf("v_user")}) AS s;

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 8241611e966f0921d9969d014710412974e7a208288fbc3705320f8558f56d39
+-- checksum 6d4ee757bfe3ebd80aac8f2b88dc91df4fb18c455756df05b277fdecde1ae724
 -- runs in one transaction
 
 BEGIN;
@@ -347,6 +347,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'retool_sync.sync_users: p_users must be a JSON array of Retool users',
       HINT = 'Pass the data array of GET /api/v2/users as it is.';
   END IF;
+  -- The set-based attempt is a guess: when a row it meets is held by another session, it gives
+  -- up fast, and the users go one by one, where a held row is skipped and reported.
+  PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
   BEGIN
     BEGIN
       WITH p AS (
@@ -422,6 +425,7 @@ BEGIN
     v_created := '{}';
     v_rest := NULL;
   END;
+  PERFORM pg_catalog.set_config('lock_timeout', '2s', true);
   IF cardinality(v_created) > 0 THEN
     v_counts := jsonb_build_object('created', cardinality(v_created));
     RETURN QUERY SELECT unnest(v_created), 'created'::text, NULL::text;
@@ -443,7 +447,18 @@ BEGIN
     IF error IS NOT NULL THEN
       outcome := 'failed';
       error := 'retool_sync.sync_users: ' || error || ' (22023)';
-    ELSE
+    END IF;
+    IF error IS NULL THEN
+      -- Columns qualified: retool_user_id is also this function's output variable, which wins here.
+      PERFORM 1 FROM "public"."users" AS t WHERE t."retool_user_id" = v_user->>'id' FOR UPDATE SKIP LOCKED;
+      IF NOT FOUND AND EXISTS (SELECT 1 FROM "public"."users" AS t WHERE t."retool_user_id" = v_user->>'id') THEN
+        -- Another session holds this user's row (a sign-in in flight, or a Retool role keeping a
+        -- transaction open): skip it rather than wait; a rerun syncs it.
+        outcome := 'failed';
+        error := 'retool_sync.sync_users: the row of this user is held by another session; skipped rather than waited for, run again to sync it (55P03)';
+      END IF;
+    END IF;
+    IF error IS NULL THEN
       BEGIN
         SELECT s.o_outcome INTO outcome
         FROM retool_sync.sync_user_outcome(v_user->>'id', v_user->>'email', v_user->>'first_name', v_user->>'last_name', p_source, CASE jsonb_typeof(v_user->'active') WHEN 'boolean' THEN (v_user->>'active')::boolean END) AS s;

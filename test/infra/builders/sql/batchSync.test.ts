@@ -344,3 +344,28 @@ describe("one bad record in a batch", () => {
     ]);
   });
 });
+
+describe("a row another session holds", () => {
+  it("is skipped and reported by a batch, which goes on without waiting for it", async () => {
+    const db = await provision(BUSINESS);
+    open.push(db);
+    await syncBatch(db.admin, [user(1), user(2)], "backfill");
+    // A sign-in in flight, or a session left open, holds user 1's row.
+    const holder = await connect(db.conn);
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM public.users WHERE retool_user_id = $1 FOR UPDATE", [user(1).id]);
+      const started = Date.now();
+      const rows = await syncBatch(db.admin, [user(1, { first_name: "Held" }), user(2, { first_name: "Free" })], "reconcile");
+      const took = Date.now() - started;
+      expect(rows).toEqual([
+        { retool_user_id: user(1).id, outcome: "failed", error: expect.stringMatching(/held by another session; skipped rather than waited for.*\(55P03\)$/) },
+        { retool_user_id: user(2).id, outcome: "updated", error: null },
+      ]);
+      expect(took).toBeLessThan(1_000);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+  });
+});
