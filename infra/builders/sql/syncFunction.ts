@@ -70,7 +70,8 @@ function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string
   return `
       SELECT * INTO v_row FROM ${T} WHERE ${col.id} = p_retool_user_id FOR UPDATE;
       IF FOUND THEN
-        IF ${emailKey(`v_row.${col.email}`)} IS DISTINCT FROM v_key THEN
+        v_row_key := ${emailKey(`v_row.${col.email}`)}; -- NFKC once, not once per comparison
+        IF v_row_key IS DISTINCT FROM v_key THEN
           SELECT * INTO v_holder FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.pk} <> v_row.${col.pk} LIMIT 1;
           IF FOUND THEN
             ${raise("23505", "cannot change the email of %s to %s: row %s (Retool id %s) holds that address", "Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.", "p_retool_user_id", shown("v_email"), `v_holder.${col.pk}`, `coalesce(v_holder.${col.id}, 'none')`)}
@@ -80,7 +81,7 @@ function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string
           WHEN v_row.${col.active} IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
           WHEN ${current} IS DISTINCT FROM ${wanted} THEN 'updated'
           ELSE 'unchanged' END;
-        IF ${emailKey(`v_row.${col.email}`)} IS DISTINCT FROM v_key THEN
+        IF v_row_key IS DISTINCT FROM v_key THEN
           -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
           -- with a concurrent first sign-in of that address, and the loser is told plainly.
           BEGIN${profileUpdate(col, T)}
@@ -288,6 +289,7 @@ DECLARE
   v_link boolean := ${settings.linkByEmail} AND (${trustedSource("p_source")} OR ${settings.linkByEmailFromContinuePage});
   v_seen timestamptz := ${seenAt("p_source")};
   v_row ${T};
+  v_row_key text;
   v_holder ${T};
   v_matches bigint;
 BEGIN${bounds}

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of retool.users: the write path, the batch path and the Retool roles' entry points
--- checksum 59a9f9bd628d9f2ded2b52c194f45416dd05b9c19b83b9d9a10c824daf8e84e8
+-- checksum 2dd1947eb3480c728a9d53dd7d60b51383c065cd1250bc3f11cf5c3b350a7ac8
 -- runs in one transaction
 
 BEGIN;
@@ -82,6 +82,7 @@ DECLARE
   v_link boolean := true AND (p_source IN ('event', 'backfill', 'reconcile') OR false);
   v_seen timestamptz := CASE WHEN p_source IN ('continue_page', 'event') THEN now() END;
   v_row "retool"."users";
+  v_row_key text;
   v_holder "retool"."users";
   v_matches bigint;
 BEGIN
@@ -158,7 +159,8 @@ BEGIN
     IF v_trusted THEN
       SELECT * INTO v_row FROM "retool"."users" WHERE "retool_user_id" = p_retool_user_id FOR UPDATE;
       IF FOUND THEN
-        IF retool_sync.canonical_email(v_row."email") IS DISTINCT FROM v_key THEN
+        v_row_key := retool_sync.canonical_email(v_row."email"); -- NFKC once, not once per comparison
+        IF v_row_key IS DISTINCT FROM v_key THEN
           SELECT * INTO v_holder FROM "retool"."users" WHERE retool_sync.canonical_email("email") = v_key AND "id" <> v_row."id" LIMIT 1;
           IF FOUND THEN
             RAISE EXCEPTION USING ERRCODE = '23505',
@@ -170,7 +172,7 @@ BEGIN
           WHEN v_row."active" IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
           WHEN (v_row."email", v_row."first_name", v_row."last_name", v_row."active") IS DISTINCT FROM (v_email, coalesce(v_first, v_row."first_name"), coalesce(v_last, v_row."last_name"), coalesce(p_active, v_row."active", true)) THEN 'updated'
           ELSE 'unchanged' END;
-        IF retool_sync.canonical_email(v_row."email") IS DISTINCT FROM v_key THEN
+        IF v_row_key IS DISTINCT FROM v_key THEN
           -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
           -- with a concurrent first sign-in of that address, and the loser is told plainly.
           BEGIN

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.customers: the write path, the batch path and the Retool roles' entry points
--- checksum 307442c9ce886654781abf85cfc8cbf5a30db34cb43e568c3eb2fae3cc82cdef
+-- checksum 3bca5ec9da6adc28cbb818feb456fd22caf656d473f1570762b13053f3dfa254
 -- runs in one transaction
 
 BEGIN;
@@ -82,6 +82,7 @@ DECLARE
   v_link boolean := true AND (p_source IN ('event', 'backfill', 'reconcile') OR false);
   v_seen timestamptz := CASE WHEN p_source IN ('continue_page', 'event') THEN now() END;
   v_row "public"."customers";
+  v_row_key text;
   v_holder "public"."customers";
   v_matches bigint;
 BEGIN
@@ -158,7 +159,8 @@ BEGIN
     IF v_trusted THEN
       SELECT * INTO v_row FROM "public"."customers" WHERE "retool_user_id" = p_retool_user_id FOR UPDATE;
       IF FOUND THEN
-        IF retool_sync.canonical_email(v_row."email") IS DISTINCT FROM v_key THEN
+        v_row_key := retool_sync.canonical_email(v_row."email"); -- NFKC once, not once per comparison
+        IF v_row_key IS DISTINCT FROM v_key THEN
           SELECT * INTO v_holder FROM "public"."customers" WHERE retool_sync.canonical_email("email") = v_key AND "id" <> v_row."id" LIMIT 1;
           IF FOUND THEN
             RAISE EXCEPTION USING ERRCODE = '23505',
@@ -170,7 +172,7 @@ BEGIN
           WHEN v_row."retool_active" IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
           WHEN (v_row."email", v_row."retool_first_name", v_row."retool_last_name", v_row."retool_active") IS DISTINCT FROM (v_email, coalesce(v_first, v_row."retool_first_name"), coalesce(v_last, v_row."retool_last_name"), coalesce(p_active, v_row."retool_active", true)) THEN 'updated'
           ELSE 'unchanged' END;
-        IF retool_sync.canonical_email(v_row."email") IS DISTINCT FROM v_key THEN
+        IF v_row_key IS DISTINCT FROM v_key THEN
           -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
           -- with a concurrent first sign-in of that address, and the loser is told plainly.
           BEGIN
