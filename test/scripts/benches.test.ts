@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { findPgbench } from "../../ops/bench/pgbench";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -29,4 +30,24 @@ describe("the benchmarks, at a tiny size", () => {
     expect(figures.adopt).toMatchObject({ rows: 2000, writers: 1 });
     expect(figures.adopt.writesDuringMigration).toBeGreaterThan(0);
   }, 200_000);
+
+  // pgbench is not in the embedded packages; where the machine has none, this says so and skips.
+  const pgbench = (() => {
+    try {
+      return findPgbench();
+    } catch {
+      return undefined;
+    }
+  })();
+  it.skipIf(!pgbench)(
+    "bench:sync --pgbench runs each path and breaks the trusted one down, statement by statement",
+    () => {
+      const figures = bench("bench-sync.ts", ["--pgbench", "--pgbench-seconds", "1", "--pgbench-clients", "2", "--runs", "1"]);
+      expect(figures.runs).toHaveLength(1);
+      for (const path of ["bare", "trusted", "page"]) expect(figures.runs[0][path]).toBeGreaterThan(0);
+      expect(figures.trustedStatements.map((s: { query: string }) => s.query).join("\n")).toMatch(/sync_user_outcome/);
+      expect(figures.normalise.canonicalFormUs).toBeGreaterThan(0);
+    },
+    200_000,
+  );
 });
