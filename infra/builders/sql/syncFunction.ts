@@ -161,7 +161,8 @@ function knownUser(c: UsersTableColumns, col: Columns, T: string): string {
 
 /**
  * A row that has the address but no Retool id yet gets this user's id. Adopted tables may hold
- * an address twice; then no row is guessed.
+ * an address twice; then no row is guessed. Nor is an unlinked copy of an address that a linked
+ * row already holds (a team's app may add one): that address is another user's, settled below.
  */
 function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
   const ambiguity = adopted
@@ -175,7 +176,7 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
       END IF;`
     : "";
   return `
-    IF v_link THEN${ambiguity}
+    IF v_link${adopted ? ` AND NOT EXISTS (SELECT 1 FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NOT NULL)` : ""} THEN${ambiguity}
       SELECT * INTO v_row FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL LIMIT 1 FOR UPDATE;
       IF FOUND THEN
         BEGIN

@@ -287,6 +287,16 @@ describe("adopt mode on a pre-filled table", () => {
     expect(err.message).toMatch(/2 rows in crm.customers have the email 'twin@example.com' and no Retool id/);
   });
 
+  it("tells a new user plainly that an address a linked row holds is taken, even when an unlinked row repeats it", async () => {
+    // The team's app added a second row with a linked user's address: the unlinked copy must not
+    // be linked to another Retool user (one linked row per address), and no call may loop on it.
+    await db.admin.query("SELECT retool_sync.sync_user('user_holder1', 'held@example.com', NULL, NULL, 'event')");
+    await db.admin.query("INSERT INTO crm.customers (contact_email) VALUES ('HELD@example.com')");
+    const err = await db.admin.query("SELECT retool_sync.sync_user('user_other1', 'held@example.com', NULL, NULL, 'event')").catch((e) => e);
+    expect(err.code).toBe("23505");
+    expect(err.message).toMatch(/already belongs to Retool user user_holder1/);
+  });
+
   it("recovers from an interrupted concurrent index build", async () => {
     // Simulate the leftover of a killed CREATE INDEX CONCURRENTLY: an invalid index of that name.
     await db.admin.query("DROP INDEX crm.customers_retool_user_id_key");

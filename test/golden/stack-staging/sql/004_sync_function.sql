@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.customers: the write path, the batch path and the Retool roles' entry points
--- checksum 3bca5ec9da6adc28cbb818feb456fd22caf656d473f1570762b13053f3dfa254
+-- checksum 440655aadc4e0d7d6ef95f2498b8580e4abc466f5dd3e58320f3209121d21b1e
 -- runs in one transaction
 
 BEGIN;
@@ -228,7 +228,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'retool_sync.sync_user_outcome: this Retool user id or email address already belongs to another row, so this sign-in cannot be synced', HINT = 'Ask a Retool admin: they can see the details in the database server''s log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.';
       END IF;
     END IF;
-    IF v_link THEN
+    IF v_link AND NOT EXISTS (SELECT 1 FROM "public"."customers" WHERE retool_sync.canonical_email("email") = v_key AND "retool_user_id" IS NOT NULL) THEN
       SELECT count(*) INTO v_matches FROM "public"."customers" WHERE retool_sync.canonical_email("email") = v_key AND "retool_user_id" IS NULL;
       IF v_matches > 1 THEN
         IF NOT v_trusted THEN
