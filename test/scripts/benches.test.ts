@@ -29,6 +29,8 @@ describe("the benchmarks, at a tiny size", () => {
     expect(figures.throughput).toMatchObject({ calls: 80, users: 40, rowsAfter: 40 });
     expect(figures.adopt).toMatchObject({ rows: 2000, writers: 1 });
     expect(figures.adopt.writesDuringMigration).toBeGreaterThan(0);
+    // The lock timeline names the statements that took locks on the adopted table.
+    expect(figures.adopt.locks.map((l: { statement: string }) => l.statement).join("\n")).toMatch(/CREATE UNIQUE INDEX CONCURRENTLY/);
   }, 200_000);
 
   // pgbench is not in the embedded packages; where the machine has none, this says so and skips.
