@@ -14,12 +14,16 @@ import { stackSettingsSchema } from "../infra/config/schema";
 import { applyMigrations } from "../infra/providers/migrationRunner";
 import { pgClientConfig } from "../infra/providers/pgConnection";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
+import { writeBenchResult } from "../ops/bench/results";
 import { EXIT, newCommand, runMain, wholeNumber } from "../ops/cli/cli";
 import { progress } from "../ops/cli/progress";
 import { startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
 import { freePort } from "../ops/postgres/freePort";
 import { createLoginRoles } from "../ops/postgres/loginRoles";
 import { backfill } from "../ops/sync/userBatches";
+
+/** The client's default rate limit on Retool's API (retool.rateLimitPerMinute). */
+const RETOOL_RATE_PER_MINUTE = 45;
 
 /** Starts a clock; calling the result gives the milliseconds since. */
 const stopwatch = () => {
@@ -118,6 +122,10 @@ if (require.main === module) {
         created: summary.counts.created,
         failed: summary.counts.failed,
         usersPerSecond: Math.round(o.users / (totalMs / 1000)),
+        endToEndMs: Math.round(totalMs),
+        // Retool's own limit on its API, not ours: with the client's default of 45 requests a
+        // minute, the requests alone take this long, whatever the database does.
+        rateLimitFloorMs: Math.round((requests / RETOOL_RATE_PER_MINUTE) * 60_000),
         apiRequests: requests,
         expectedRequests: Math.ceil(o.users / 100),
         client: {
@@ -136,6 +144,8 @@ if (require.main === module) {
           ratioPagedCopy: ratio(serverPagedCopyMs, serverDbMs),
         },
       };
+      const file = writeBenchResult("bench-backfill", figures);
+      process.stderr.write(`Figures written to ${file}\n`);
       if (o.json) console.log(JSON.stringify(figures, null, 2));
       else {
         const { client: c, server: v } = figures;
@@ -144,6 +154,9 @@ if (require.main === module) {
         console.log(`backfill of ${figures.users} users: ${figures.created} created, ${figures.failed} failed`);
         console.log(`  users per second          ${figures.usersPerSecond} (end to end, local API, rate limit off)`);
         console.log(`  API requests              ${figures.apiRequests} (goal: exactly ${figures.expectedRequests})`);
+        console.log(
+          `  end to end                ${figures.endToEndMs} ms; at Retool's ${RETOOL_RATE_PER_MINUTE} requests a minute the requests alone take ${figures.rateLimitFloorMs} ms`,
+        );
         row("", "client", "server", "(client: round trips timed by the backfill; server: pg_stat_statements)");
         row("sync_users, ms", c.syncUsersMs, v.syncUsersMs);
         row("one COPY, ms", c.copyMs, v.copyMs, "the same rows into the same, emptied table");
