@@ -7,7 +7,14 @@ import * as path from "node:path";
 import { chartSvg, logSlope, type Series } from "../ops/bench/plot";
 import { EXIT, newCommand, PROJECT_DIR, runMain, UsageError } from "../ops/cli/cli";
 
-type Figures = Record<string, any>;
+/** What the plot reads of either bench's figures. */
+interface Figures {
+  users?: number;
+  endToEndMs?: number;
+  client?: unknown;
+  server?: { syncUsersMs: number; copyMs: number };
+  adopt?: { rows: number; migrationMs: number };
+}
 
 /** A result file (out/bench) holds its figures under `figures`; --json output is the figures. */
 const figuresOf = (file: string): Figures => {
@@ -26,8 +33,8 @@ if (require.main === module) {
   runMain(async () => {
     const results = program.args.map(figuresOf);
     const sorted = (points: [number, number][]) => points.sort((a, b) => a[0] - b[0]);
-    const backfill = results.filter((f) => typeof f.users === "number" && f.client);
-    const adopt = results.filter((f) => f.adopt).map((f) => f.adopt);
+    const backfill = results.filter((f): f is Required<Pick<Figures, "users" | "endToEndMs" | "server">> => typeof f.users === "number" && Boolean(f.server));
+    const adopt = results.flatMap((f) => (f.adopt ? [f.adopt] : []));
     if (!backfill.length && !adopt.length) throw new UsageError("None of these files holds bench:backfill or bench:sync figures.");
     const series: Series[] = [
       { name: "backfill, sync_users (server)", points: sorted(backfill.map((f) => [f.users, f.server.syncUsersMs])) },

@@ -20,7 +20,7 @@ export function logSlope(points: [number, number][]): number {
 }
 
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
-const escape = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const xmlText = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function chartSvg(title: string, xLabel: string, series: Series[]): string {
   const W = 720;
@@ -51,13 +51,13 @@ export function chartSvg(title: string, xLabel: string, series: Series[]): strin
     for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${colour}"/>`);
     const slope = logSlope(s.points);
     parts.push(
-      `<text x="${W - pad.right + 12}" y="${pad.top + 18 + i * 20}" font-size="12" fill="${colour}">${escape(s.name)} (slope ${slope.toFixed(2)})</text>`,
+      `<text x="${W - pad.right + 12}" y="${pad.top + 18 + i * 20}" font-size="12" fill="${colour}">${xmlText(s.name)} (slope ${slope.toFixed(2)})</text>`,
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
 <rect width="${W}" height="${H}" fill="white"/>
-<text x="${pad.left}" y="24" font-size="15" font-weight="bold">${escape(title)}</text>
-<text x="${(pad.left + W - pad.right) / 2}" y="${H - 12}" text-anchor="middle" font-size="13">${escape(xLabel)} (log scale)</text>
+<text x="${pad.left}" y="24" font-size="15" font-weight="bold">${xmlText(title)}</text>
+<text x="${(pad.left + W - pad.right) / 2}" y="${H - 12}" text-anchor="middle" font-size="13">${xmlText(xLabel)} (log scale)</text>
 ${parts.join("\n")}
 </svg>
 `;
