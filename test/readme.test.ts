@@ -13,7 +13,13 @@ const locked = (name: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "pac
 describe("the README and docs", () => {
   it("keeps the README a front page, and every relative link in it and in docs/ leads to a file", () => {
     expect(readme.split("\n").length).toBeLessThanOrEqual(300);
-    for (const file of ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)]) {
+    for (const file of [
+      "README.md",
+      ...fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    ]) {
       const text = fs.readFileSync(path.join(ROOT, file), "utf8");
       for (const [, target] of text.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)) {
         expect(fs.existsSync(path.resolve(ROOT, path.dirname(file), target)), `${file} links to ${target}`).toBe(true);

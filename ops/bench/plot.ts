@@ -23,9 +23,9 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
 const xmlText = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function chartSvg(title: string, xLabel: string, series: Series[]): string {
-  const W = 720;
+  const W = 860;
   const H = 420;
-  const pad = { left: 70, right: 220, top: 40, bottom: 50 };
+  const pad = { left: 70, right: 300, top: 40, bottom: 50 };
   const all = series.flatMap((s) => s.points);
   const lx = all.map(([x]) => Math.log10(x));
   const ly = all.map(([, y]) => Math.log10(y));
@@ -55,6 +55,7 @@ export function chartSvg(title: string, xLabel: string, series: Series[]): strin
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<title>${xmlText(title)}</title>
 <rect width="${W}" height="${H}" fill="white"/>
 <text x="${pad.left}" y="24" font-size="15" font-weight="bold">${xmlText(title)}</text>
 <text x="${(pad.left + W - pad.right) / 2}" y="${H - 12}" text-anchor="middle" font-size="13">${xmlText(xLabel)} (log scale)</text>

@@ -186,15 +186,14 @@ async function exposures(db: Client, role: string): Promise<Finding[]> {
       `REVOKE CONNECT ON DATABASE ${names} FROM PUBLIC; -- as each one's owner; grant it back to the roles that need it`,
     );
   }
-  const r = await one<{ temp: boolean; create: boolean; lo: boolean }>(
+  const r = await one<{ temp: boolean; create: boolean; lo: boolean; database: string }>(
     db,
-    `SELECT has_database_privilege($1, current_database(), 'TEMPORARY') AS temp,
+    `SELECT current_database() AS database, has_database_privilege($1, current_database(), 'TEMPORARY') AS temp,
             coalesce(has_schema_privilege($1, 'public', 'CREATE'), false) AS create,
             has_function_privilege($1, 'pg_catalog.lo_creat(integer)', 'EXECUTE') AS lo`,
     [role],
   );
-  if (r?.temp)
-    add("may create temporary tables (not bounded by temp_file_limit)", "REVOKE TEMPORARY ON DATABASE current_database FROM PUBLIC; -- name the database");
+  if (r?.temp) add("may create temporary tables (not bounded by temp_file_limit)", `REVOKE TEMPORARY ON DATABASE ${ident(r.database)} FROM PUBLIC;`);
   if (r?.create) add("may create objects in schema public", "REVOKE CREATE ON SCHEMA public FROM PUBLIC;");
   if (r?.lo) {
     add(

@@ -50,6 +50,8 @@ describe("npm run doctor", () => {
     const exposures = report.findings.map((f: { detail: string }) => f.detail).join("\n");
     expect(exposures).toMatch(/may connect to other databases/);
     expect(exposures).toMatch(/may create temporary tables/);
+    const temp = report.findings.find((f: { detail: string }) => /temporary tables/.test(f.detail));
+    expect(temp.fix).toBe(`REVOKE TEMPORARY ON DATABASE "${db.conn.database}" FROM PUBLIC;`);
     expect(exposures).toMatch(/pg_stat_activity/);
   }, 60_000);
 
