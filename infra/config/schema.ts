@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { EMAIL_CHARSETS } from "../domain/emailRules";
 import { PLANS } from "../domain/plans";
-import { API_TIERS } from "../domain/retoolApi";
+import { API_TIERS, RESOURCE_MANAGEMENT_OPERATIONS, scopesFor } from "../domain/retoolApi";
 import { CONTINUE_PAGE_CHECKS, unmetNeeds } from "../domain/syncPaths";
 import { describeNeed, stackSyncPaths, syncChoicesOf } from "./syncChoices";
 
@@ -224,8 +224,7 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 /** What each secret is, for the config reference. */
 export const SECRET_DESCRIPTIONS: Record<SecretKey, string> = {
   databaseAdminPassword: "required: database.adminUser's password; `pulumi config set --secret databaseAdminPassword <value>`",
-  retoolApiToken:
-    "Enterprise Premium only: a management token (resources:write, resource_configurations:write, environments:read); with it `pulumi up` creates the Retool resources",
+  retoolApiToken: `Enterprise Premium only: a management token (${scopesFor(RESOURCE_MANAGEMENT_OPERATIONS).join(", ")}); with it \`pulumi up\` creates the Retool resources`,
   retoolUsersReadToken:
     "the token the API resource carries, with only the scopes its workflows need (the resource file lists them); required with retoolApiToken when a workflow calls Retool's API",
 };

@@ -107,5 +107,16 @@ export function operationOf(method: string, path: string): { key: ApiOperation; 
   return undefined;
 }
 
-/** The scopes a token needs for these operations, each once, in a stable order. */
-export const scopesFor = (ops: readonly ApiOperation[]): string[] => [...new Set(ops.map((op) => API_OPERATIONS[op].scope))].sort();
+/**
+ * The scopes a token needs for these operations, each once, in a stable order; a read scope is
+ * left out where the write scope of the same area is there (write covers read).
+ */
+export function scopesFor(ops: readonly ApiOperation[]): string[] {
+  const all = new Set<string>(ops.map((op) => API_OPERATIONS[op].scope));
+  return [...all].filter((s) => !(s.endsWith(":read") && all.has(s.replace(/:read$/, ":write")))).sort();
+}
+
+/** What `pulumi up` calls to create and keep the Retool resources (Enterprise Premium). */
+export const RESOURCE_MANAGEMENT_OPERATIONS = (Object.keys(API_OPERATIONS) as ApiOperation[]).filter((op) =>
+  ["resources", "environments"].includes(API_OPERATIONS[op].group),
+);

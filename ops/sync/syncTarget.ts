@@ -40,12 +40,15 @@ export interface SyncTarget {
   apiTier: ApiTier;
 }
 
+/** The scope backfill and reconcile need: they read Retool's user list. */
+const USERS_READ = API_OPERATIONS["GET /users"].scope;
+
 /** The flags both commands take. */
 export function addTargetOptions(program: Command): Command {
   return program
     .option("-s, --stack <name>", "read the Retool URL and database from Pulumi.<name>.yaml")
     .option("--retool-url <url>", "Retool origin, e.g. https://acme.retool.com (env RETOOL_URL)")
-    .option("--retool-token <token>", "Retool API token with users:read (env RETOOL_API_TOKEN; prefer the env var, flags show in ps)")
+    .option("--retool-token <token>", `Retool API token with ${USERS_READ} (env RETOOL_API_TOKEN; prefer the env var, flags show in ps)`)
     .option("--database-url <url>", "postgres://user:password@host:port/db?sslmode=require (env DATABASE_URL)")
     .option("--rate-limit <perMinute>", "Retool API requests per minute; 0 for none (default: the stack's retool.rateLimitPerMinute, else 45)", wholeNumber(0))
     .addOption(
@@ -77,7 +80,7 @@ export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = pro
   const retoolUrl = (o.retoolUrl ?? env.RETOOL_URL ?? settings?.retool.url)?.replace(/\/+$/, "");
   if (!retoolUrl) throw new UsageError("No Retool URL: pass --retool-url, set RETOOL_URL, or use --stack with retool.url set.");
   const token = o.retoolToken ?? env.RETOOL_API_TOKEN;
-  if (!token) throw new UsageError("No Retool API token: set RETOOL_API_TOKEN (a token with the users:read scope, from Settings > API).");
+  if (!token) throw new UsageError(`No Retool API token: set RETOOL_API_TOKEN (a token with the ${USERS_READ} scope, from Settings > API).`);
   const database = resolveDatabase(o, env, settings);
   const rate = o.rateLimit ?? settings?.retool.rateLimitPerMinute ?? 45;
   const apiTier = o.apiTier ?? apiTierFromEnv(env) ?? (settings ? apiTierOf(settings) : undefined);
@@ -94,8 +97,6 @@ export function resolveTarget(o: SyncTargetOptions, env: NodeJS.ProcessEnv = pro
     apiTier,
   };
 }
-
-const USERS_READ = API_OPERATIONS["GET /users"].scope;
 
 function apiTierFromEnv(env: NodeJS.ProcessEnv): ApiTier | undefined {
   const value = env.RETOOL_API_TIER;

@@ -2,7 +2,16 @@
 // follow the table (change a capability, and what a stack gets changes with it, with no other edit).
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultApiTier, PLAN_CAPABILITIES, PLANS, type Plan, type PlanCapabilities } from "../../../infra/domain/plans";
-import { API_OPERATIONS, API_TIERS, ENDPOINT_GROUPS, operationOf, smallestTierWith, TIER_ENDPOINT_GROUPS } from "../../../infra/domain/retoolApi";
+import {
+  API_OPERATIONS,
+  API_TIERS,
+  ENDPOINT_GROUPS,
+  operationOf,
+  RESOURCE_MANAGEMENT_OPERATIONS,
+  scopesFor,
+  smallestTierWith,
+  TIER_ENDPOINT_GROUPS,
+} from "../../../infra/domain/retoolApi";
 import { type SyncChoices, scriptWorks, syncPaths, unmetNeeds } from "../../../infra/domain/syncPaths";
 
 // Written out here so that a capability added to the interface without a test of it shows.
@@ -47,6 +56,12 @@ describe("the plan table", () => {
 
   it("defaults each plan to its smallest tier", () => {
     expect(PLANS.map(defaultApiTier)).toEqual(["none", "none", "business", "enterprise-base"]);
+  });
+
+  it("names the scopes a token needs once, a write covering the read of its area", () => {
+    // Retool's Terraform provider's docs: a management token needs these three.
+    expect(scopesFor(RESOURCE_MANAGEMENT_OPERATIONS)).toEqual(["environments:read", "resource_configurations:write", "resources:write"]);
+    expect(scopesFor(["GET /users", "GET /users/{userId}", "POST /users/{userId}/user_attributes"])).toEqual(["user_attributes:write", "users:read"]);
   });
 
   it("knows each operation it calls, by concrete path", () => {
