@@ -12,6 +12,7 @@ import { repairDrift } from "../../ops/sync/repairDrift";
 import { backfill, syncBatch } from "../../ops/sync/userBatches";
 import { projectWithStack } from "../support/project";
 import { type Provisioned, provision, syncUser } from "../support/provisioned";
+import { databaseUrl, runScript } from "../support/scripts";
 import { until } from "../support/until";
 
 const TOKEN = "rtk_users_read";
@@ -81,7 +82,7 @@ function spawnBackfill(db: Provisioned, stdio: "pipe" | "ignore" = "pipe", retoo
       ...process.env,
       RETOOL_API_TOKEN: TOKEN,
       RETOOL_API_TIER: "enterprise-premium",
-      DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
+      DATABASE_URL: databaseUrl(db.conn),
     },
     stdio,
   });
@@ -92,20 +93,6 @@ const progressNow = (db: Provisioned) => db.admin.query("SELECT pages::int AS pa
 /** Waits until the script has committed at least `pages` pages. */
 const committed = (db: Provisioned, pages: number) =>
   until(`the backfill to commit ${pages} pages`, async () => ((await progressNow(db))?.pages ?? 0) >= pages, 15_000);
-
-/** A script as a user runs it, with the given flags and environment; its exit code and output. */
-function runScript(script: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; out: string; err: string }>((resolve) => {
-    const c = spawn(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let out = "";
-    let err = "";
-    c.stdout.on("data", (d) => (out += d));
-    c.stderr.on("data", (d) => (err += d));
-    c.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
-
-const databaseUrl = (db: Provisioned) => `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`;
 
 describe("on a tier without the Users API", () => {
   it.each(["backfill", "reconcile"])(
@@ -118,7 +105,7 @@ describe("on a tier without the Users API", () => {
         ["--api-tier", "business"],
         ["--api-tier", "enterprise-base"],
       ]) {
-        const r = await runScript(script, ["--retool-url", fake.url, ...how], { RETOOL_API_TOKEN: TOKEN, DATABASE_URL: databaseUrl(db) });
+        const r = await runScript(script, ["--retool-url", fake.url, ...how], { RETOOL_API_TOKEN: TOKEN, DATABASE_URL: databaseUrl(db.conn) });
         expect(r.code, r.err).toBe(2);
         expect(r.err).toContain(
           `${script} cannot run on this org: it reads Retool's users with GET /users, one of the Users endpoints, which only Enterprise Premium has`,
@@ -167,7 +154,7 @@ describe("on a tier without the Users API", () => {
     db = await provision(BUSINESS);
     const r = await runScript("backfill", ["--retool-url", fake.url, "--api-tier", "enterprise-premium", "--rate-limit", "0", "--json"], {
       RETOOL_API_TOKEN: TOKEN,
-      DATABASE_URL: databaseUrl(db),
+      DATABASE_URL: databaseUrl(db.conn),
     });
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ users: 250, counts: { created: 250, failed: 0 } });
@@ -448,22 +435,8 @@ describe("reconcile", () => {
 
   it("--check exits 4 on drift and 0 without, a misspelt flag 2; --json is machine-readable", async () => {
     const { db } = await setup([retoolUser(1), retoolUser(2)]);
-    const env = {
-      ...process.env,
-      RETOOL_API_TOKEN: TOKEN,
-      RETOOL_API_TIER: "enterprise-premium",
-      DATABASE_URL: `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`,
-    };
-    const run = (args: string[]) =>
-      new Promise<{ code: number; out: string }>((resolve) => {
-        const c = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", "--retool-url", fake!.url, "--rate-limit", "0", ...args], {
-          cwd: ROOT,
-          env,
-        });
-        let out = "";
-        c.stdout.on("data", (d) => (out += d));
-        c.on("exit", (code) => resolve({ code: code ?? -1, out }));
-      });
+    const env = { RETOOL_API_TOKEN: TOKEN, RETOOL_API_TIER: "enterprise-premium", DATABASE_URL: databaseUrl(db.conn) };
+    const run = (args: string[]) => runScript("reconcile", ["--retool-url", fake!.url, "--rate-limit", "0", ...args], env);
     // Bad usage exits 2 before touching anything, as --help says.
     const misspelt = await run(["--chek"]);
     expect(misspelt.code).toBe(2);

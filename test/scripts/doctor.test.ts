@@ -1,29 +1,17 @@
-// doctor against a real Postgres: a fresh stack is clean; a page role that rewrites its own
-// password and session defaults is found, each change named, and --fix puts the stack's back.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, ROLE_PASSWORD } from "../support/database";
 import { projectWithStack } from "../support/project";
 import { type Provisioned, pgError, provision, syncPageUser } from "../support/provisioned";
+import { databaseUrl, runScript } from "../support/scripts";
 
-const ROOT = path.resolve(__dirname, "../..");
-
-function doctor(project: string, db: Provisioned, args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; out: string; err: string }>((resolve) => {
-    const url = `postgres://${db.conn.user}:${db.conn.password}@${db.conn.host}:${db.conn.port}/${db.conn.database}?sslmode=disable`;
-    const c = spawn(process.execPath, ["--import", "tsx", "scripts/doctor.ts", "--stack", "ci", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, RUS_PROJECT_DIR: project, DATABASE_URL: url, PAGE_ROLE_PASSWORD: ROLE_PASSWORD, ...env },
-    });
-    let out = "";
-    let err = "";
-    c.stdout.on("data", (d) => (out += d));
-    c.stderr.on("data", (d) => (err += d));
-    c.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
+const doctor = (project: string, db: Provisioned, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runScript("doctor", ["--stack", "ci", ...args], {
+    RUS_PROJECT_DIR: project,
+    DATABASE_URL: databaseUrl(db.conn),
+    PAGE_ROLE_PASSWORD: ROLE_PASSWORD,
+    ...env,
   });
-}
 
 describe("npm run doctor", () => {
   const role = `doctor_page_${randomBytes(3).toString("hex")}`;
