@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { syncPaths, unmetNeeds } from "../domain/syncPaths";
 import { PROJECT, REQUIRED_SECRET_KEYS, SECRET_KEYS, type SecretKey, type StackSettings, stackSettingsSchema } from "./schema";
 import { type ConfigOrigin, type SettingsSource, stackFileSource } from "./settingsSource";
-import { describeNeed, stackLayout, syncChoicesOf } from "./syncChoices";
+import { describeNeed, RESOURCES_BY_HAND, stackLayout, syncChoicesOf } from "./syncChoices";
 
 export type { ConfigOrigin } from "./settingsSource";
 
@@ -88,7 +88,7 @@ function retoolSecretProblems(settings: StackSettings, present: string[], source
   const remove = (key: SecretKey) => `remove it: ${source.removeSecret(key)}`;
   if (present.includes("retoolApiToken")) {
     const need = unmetNeeds(choices, { createsResources: true }).find((n) => n.setting === "retoolApiToken");
-    const fix = `${remove("retoolApiToken")}, and create the resources by hand from the rendered retool-resource-*.json files`;
+    const fix = `${remove("retoolApiToken")}, and ${RESOURCES_BY_HAND}`;
     if (need) problems.push(`${source.key("retoolApiToken")}: is set, but ${describeNeed(need, choices, fix)}`);
   }
   if (present.includes("retoolUsersReadToken") && !paths.usesApi) {

@@ -54,6 +54,9 @@ export function describeNeed(need: UnmetNeed, choices: SyncChoices, fix = FIXES[
   return `${need.why}, one of Retool's ${ENDPOINT_GROUP_LABELS[need.group]} endpoints, which only the ${API_TIER_LABELS[tier]} API tier (retool.apiTier: ${tier}) and above have, per ${API_ACCESS_DOCS}; ${tierNote}. ${fix}`;
 }
 
+/** What to do instead of managing the Retool resources through the API. */
+export const RESOURCES_BY_HAND = "create the resources by hand from the rendered retool-resource-*.json files";
+
 const FIXES: Record<NeedSetting, string> = {
   "retool.apiTier": "set retool.apiTier to one of the plan's tiers, or remove it to use the smallest",
   "retool.continuePageCheck":
@@ -61,5 +64,5 @@ const FIXES: Record<NeedSetting, string> = {
   "retool.reconcileSchedule":
     "remove retool.reconcileSchedule; users sync at sign-in, and the drift report can be built from the users table itself (docs/plans.md)",
   "retool.rowKeyAttribute": "remove retool.rowKeyAttribute",
-  retoolApiToken: "remove the token and create the resources by hand from the rendered retool-resource-*.json files",
+  retoolApiToken: `remove the token and ${RESOURCES_BY_HAND}`,
 };
