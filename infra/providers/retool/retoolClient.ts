@@ -199,13 +199,13 @@ export class RetoolClient {
     // The whole call's deadline: it aborts the attempt in flight and any retry after it, and the
     // call returns then even if the HTTP library were still waiting on a socket.
     const call = new AbortController();
+    const overdueMessage = `no answer within the call's deadline of ${this.o.callTimeoutMs} ms, retries included`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const overdue = new Promise<never>((_, reject) => {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         call.abort(new Error("call deadline"));
-        reject(fail(undefined, `no answer within the call's deadline of ${this.o.callTimeoutMs} ms, retries included`, 1));
+        reject(fail(undefined, overdueMessage, 1));
       }, this.o.callTimeoutMs);
-      timer.unref();
-      call.signal.addEventListener("abort", () => clearTimeout(timer));
     });
     overdue.catch(() => undefined);
     let response: AxiosResponse;
@@ -217,14 +217,15 @@ export class RetoolClient {
       const error = e as AxiosError<unknown>;
       if (this.o.signal?.aborted) throw new RetoolStopped(`${method} /api/v2${path}`);
       const attempts = attemptsOf(error.config);
-      if (call.signal.aborted) throw fail(undefined, `no answer within the call's deadline of ${this.o.callTimeoutMs} ms, retries included`, attempts);
+      if (call.signal.aborted) throw fail(undefined, overdueMessage, attempts);
       if (error.response) throw fail(error.response.status, messageOf(error.response.data, this.redact), attempts);
       if (error.code === "ERR_BAD_RESPONSE" && /maxContentLength/.test(error.message)) {
         throw fail(undefined, `the answer was larger than ${this.o.maxResponseBytes} bytes, so it was cut off`, attempts);
       }
       throw fail(undefined, this.reasonOf(error), attempts);
+    } finally {
+      clearTimeout(timer);
     }
-    call.abort(new Error("done"));
     const attempts = attemptsOf(response.config);
     if (response.status === 404 && allow404) return undefined;
     if (response.status === 204) return undefined;
