@@ -16,7 +16,8 @@ import { grantedRoles, retoolRoleGrantsMigration } from "../../infra/builders/sq
 import { usersTableColumns } from "../../infra/builders/sql/usersTableColumns";
 import type { StackSettings } from "../../infra/config/schema";
 import type { RoleKind } from "../../infra/domain/syncPaths";
-import { connectionFailure, type PgConnection, pgClientConfig, withTransaction } from "../../infra/providers/pgConnection";
+import { connectionFailure, type PgConnection, withTransaction } from "../../infra/providers/pgConnection";
+import { connectDatabase, DatabaseUnavailable } from "../postgres/database";
 
 /** unchecked: a check that could not run (a login probe without the password), said so plainly. */
 export type FindingKind = "drift" | "exposure" | "unchecked";
@@ -45,17 +46,17 @@ async function one<T>(db: Client, sql: string, values: unknown[] = []): Promise<
   return (await db.query(sql, values)).rows[0] as T | undefined;
 }
 
+/** Logs in as the role; why it could not, or undefined when it could. */
 async function probeLogin(conn: PgConnection): Promise<string | undefined> {
-  const { Client } = require("pg") as typeof import("pg");
-  const client = new Client({ ...pgClientConfig(conn), connectionTimeoutMillis: 10_000 });
+  let client: Client | undefined;
   try {
-    await client.connect();
+    client = await connectDatabase(conn, { connectTimeoutMs: 10_000 });
     await client.query("SELECT 1");
     return undefined;
   } catch (e) {
-    return connectionFailure(conn, e);
+    return e instanceof DatabaseUnavailable ? e.message : connectionFailure(conn, e);
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }
 
@@ -82,8 +83,7 @@ async function checkRole(db: Client, settings: StackSettings, spec: LoginRoleSpe
     });
     return findings;
   }
-  const [create, attributes, ...defaults] = createRoleSql(spec, "…");
-  void create;
+  const [, attributes, ...defaults] = createRoleSql(spec, "…");
   const wrong = Object.entries({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true })
     .filter(([k, v]) => row[k] !== v)
     .map(([k]) => k);
