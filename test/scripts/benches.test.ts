@@ -47,6 +47,9 @@ describe("the benchmarks, at a tiny size", () => {
       const figures = bench("bench-sync.ts", ["--pgbench", "--pgbench-seconds", "1", "--pgbench-clients", "2", "--runs", "1"]);
       expect(figures.runs).toHaveLength(1);
       for (const path of ["bare", "trusted", "page"]) expect(figures.runs[0][path]).toBeGreaterThan(0);
+      const [run] = figures.runs;
+      expect(figures.trustedRatio).toMatchObject({ median: run.trusted / run.bare, min: run.trusted / run.bare, max: run.trusted / run.bare });
+      expect(figures.pageRatio.median).toBe(run.page / run.bare);
       expect(figures.trustedStatements.map((s: { query: string }) => s.query).join("\n")).toMatch(/sync_user_outcome/);
       expect(figures.normalise.canonicalFormUs).toBeGreaterThan(0);
     },
