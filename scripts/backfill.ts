@@ -2,7 +2,7 @@
 // Brings every Retool user into the users table through the sync rules (source backfill).
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { EXIT, newCommand, runMain, stopOnSignal } from "../ops/cli/cli";
-import { type Progress, progress } from "../ops/cli/progress";
+import { progressByPage } from "../ops/cli/progress";
 import { formatSummary } from "../ops/cli/summary";
 import { connectDatabase } from "../ops/postgres/database";
 import { addTargetOptions, requireScript, resolveTarget } from "../ops/sync/syncTarget";
@@ -42,9 +42,9 @@ the org's API tier has no Users API (nothing was changed); 130 stopped by Ctrl-C
       onRetry: (i) => console.error(`retrying ${i.method} ${i.path} (${i.reason}), attempt ${i.attempt}`),
     });
     const db = await connectDatabase(target.database);
-    let bar: Progress | undefined;
+    const bar = progressByPage("users");
     const report = (title: string, summary: BatchSummary, extra: Record<string, unknown> = {}) => {
-      bar?.stop();
+      bar.stop();
       if (opts.json) console.log(JSON.stringify({ dryRun: Boolean(opts.dryRun), ...summary, ...extra }, null, 2));
       else console.log(formatSummary(title, summary));
     };
@@ -58,10 +58,7 @@ the org's API tier has no Users API (nothing was changed); 130 stopped by Ctrl-C
         restart: opts.restart,
         log: (line) => console.error(line),
         stop,
-        onPage: (page) => {
-          bar ??= progress("users", page.total ?? page.records);
-          bar.increment(page.records);
-        },
+        onPage: (page) => bar.page(page.records, page.total),
       });
       report(opts.dryRun ? "Dry run: would have" : summary.stopped ? "Backfill stopped:" : "Backfill done:", summary);
       if (summary.stopped) return EXIT.interrupted;

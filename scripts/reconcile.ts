@@ -3,7 +3,7 @@
 import type { Client } from "pg";
 import { RetoolClient } from "../infra/providers/retool/retoolClient";
 import { EXIT, newCommand, runMain, stopOnSignal, UsageError } from "../ops/cli/cli";
-import { type Progress, progress } from "../ops/cli/progress";
+import { progress, progressByPage } from "../ops/cli/progress";
 import { formatSummary } from "../ops/cli/summary";
 import { connectDatabase } from "../ops/postgres/database";
 import { type Drift, driftCount, formatDrift, readDrift, usersToRepair } from "../ops/sync/drift";
@@ -62,14 +62,11 @@ Exit codes: 0 no drift (or repaired); ${EXIT.drift} drift found with --check, or
     const api = new RetoolClient({ ...target.retool, signal: stop });
     const db = await connectDatabase(target.database);
     const read = async () => {
-      const shown: { bar?: Progress } = {};
+      const bar = progressByPage("reading Retool users");
       try {
-        return await readDrift(api, db, (records, total) => {
-          shown.bar ??= progress("reading Retool users", total ?? records);
-          shown.bar.increment(records);
-        });
+        return await readDrift(api, db, (records, total) => bar.page(records, total));
       } finally {
-        shown.bar?.stop();
+        bar.stop();
       }
     };
     try {

@@ -34,3 +34,19 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
     },
   };
 }
+
+/**
+ * Progress over pages whose total is known only once the first page arrives (Retool's user list
+ * says its total_count on each page; without one, the first page's size stands in). The bar
+ * starts at the first page; stop does nothing if no page came.
+ */
+export function progressByPage(label: string, stream: NodeJS.WriteStream = process.stderr) {
+  let bar: Progress | undefined;
+  return {
+    page(records: number, total: number | undefined) {
+      bar ??= progress(label, total ?? records, stream);
+      bar.increment(records);
+    },
+    stop: () => bar?.stop(),
+  };
+}
