@@ -84,12 +84,17 @@ function insertNewUsers(settings: StackSettings): string {
             OFFSET 0) AS p
       OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
   const valid = passesInputChecks(PAGE_VALUES, settings.emailCharacters);
+  // Inserted in the order of the Retool id, whatever the page's order: two batches whose pages
+  // share new users then take those users' index entries in the same order, so neither ever waits
+  // on the other while holding what the other waits for. In page order, two overlapping pages in
+  // opposite orders could both give up, and their one-by-one passes then deadlock user after user.
   const insertFresh = (p: string) => `
     WITH p AS (${p}
     ), inserted AS (
       INSERT INTO ${T} ${row.columns}
       SELECT ${row.values}
       FROM p WHERE p.fresh
+      ORDER BY p.id
     )
     SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
     INTO v_created, v_rest FROM p;`;

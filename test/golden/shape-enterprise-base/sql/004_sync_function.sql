@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 2afe5092d5a18d01b208668743daabeeae44807718d727ae08826a96f6fb1470
+-- checksum e49221d0d4a991062a7e325a6041bfab96f95ce2e4dbab033ac52b487de64961
 -- runs in one transaction
 
 BEGIN;
@@ -382,6 +382,7 @@ BEGIN
         INSERT INTO "public"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
         SELECT p.id, p.email, p.first, p.last, coalesce(p.active, true), now(), now(), CASE WHEN p_source IN ('continue_page', 'event') THEN now() END
         FROM p WHERE p.fresh
+        ORDER BY p.id
       )
       SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
       INTO v_created, v_rest FROM p;
@@ -417,6 +418,7 @@ BEGIN
         INSERT INTO "public"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
         SELECT p.id, p.email, p.first, p.last, coalesce(p.active, true), now(), now(), CASE WHEN p_source IN ('continue_page', 'event') THEN now() END
         FROM p WHERE p.fresh
+        ORDER BY p.id
       )
       SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
       INTO v_created, v_rest FROM p;

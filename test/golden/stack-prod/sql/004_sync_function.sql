@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of retool.users: the write path, the batch path and the Retool roles' entry points
--- checksum 2dd1947eb3480c728a9d53dd7d60b51383c065cd1250bc3f11cf5c3b350a7ac8
+-- checksum c3e58a09a8a57e6d4d270b26e25c438876643fafbfed683e5f75a6df62b90fe1
 -- runs in one transaction
 
 BEGIN;
@@ -382,6 +382,7 @@ BEGIN
         INSERT INTO "retool"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
         SELECT p.id, p.email, p.first, p.last, coalesce(p.active, true), now(), now(), CASE WHEN p_source IN ('continue_page', 'event') THEN now() END
         FROM p WHERE p.fresh
+        ORDER BY p.id
       )
       SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
       INTO v_created, v_rest FROM p;
@@ -417,6 +418,7 @@ BEGIN
         INSERT INTO "retool"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
         SELECT p.id, p.email, p.first, p.last, coalesce(p.active, true), now(), now(), CASE WHEN p_source IN ('continue_page', 'event') THEN now() END
         FROM p WHERE p.fresh
+        ORDER BY p.id
       )
       SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
       INTO v_created, v_rest FROM p;

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.customers: the write path, the batch path and the Retool roles' entry points
--- checksum 440655aadc4e0d7d6ef95f2498b8580e4abc466f5dd3e58320f3209121d21b1e
+-- checksum 22130a9852d3f24da937cd55e370ee8bf65cdfdd93f760e4a91296b20b361f6f
 -- runs in one transaction
 
 BEGIN;
@@ -396,6 +396,7 @@ BEGIN
       INSERT INTO "public"."customers" ("retool_user_id", "email", "retool_first_name", "retool_last_name", "retool_active", "retool_created_at", "retool_updated_at", "retool_last_seen_at")
       SELECT p.id, p.email, p.first, p.last, coalesce(p.active, true), now(), now(), CASE WHEN p_source IN ('continue_page', 'event') THEN now() END
       FROM p WHERE p.fresh
+      ORDER BY p.id
     )
     SELECT coalesce(array_agg(p.id) FILTER (WHERE p.fresh), '{}'), coalesce(array_agg(p.ord ORDER BY p.ord) FILTER (WHERE NOT p.fresh), '{}')
     INTO v_created, v_rest FROM p;
