@@ -7,6 +7,7 @@ import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import { securityDefiner } from "./securityDefiner";
 import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
+  anyFails,
   emailKey,
   inputChecks,
   newRow,
@@ -39,8 +40,8 @@ const CALL_VALUES: SyncValues = {
 
 type Columns = ReturnType<typeof ruleColumns>;
 
-/** A row of the users table as the synced_user every entry point returns: sync columns only. */
-export function syncedUserOf(c: UsersTableColumns, row: string): string {
+/** A row of the users table as the fields of synced_user, in order (what INTO a synced_user takes). */
+function syncedUserFields(c: UsersTableColumns, row: string): string {
   const byField: Record<(typeof SYNCED_USER_FIELDS)[number][0], string> = {
     retool_user_id: c.retoolUserId,
     email: c.email,
@@ -52,7 +53,12 @@ export function syncedUserOf(c: UsersTableColumns, row: string): string {
     last_seen_at: c.lastSeenAt,
     row_key: c.primaryKey,
   };
-  return `ROW(${SYNCED_USER_FIELDS.map(([f, type]) => `${row}.${ident(byField[f])}::${type}`).join(", ")})::${SYNCED_USER_TYPE}`;
+  return SYNCED_USER_FIELDS.map(([f, type]) => `${row}.${ident(byField[f])}::${type}`).join(", ");
+}
+
+/** A row of the users table as the synced_user every entry point returns: sync columns only. */
+export function syncedUserOf(c: UsersTableColumns, row: string): string {
+  return `ROW(${syncedUserFields(c, row)})::${SYNCED_USER_TYPE}`;
 }
 
 const done = (c: UsersTableColumns, outcome: string) => `
@@ -61,12 +67,48 @@ const done = (c: UsersTableColumns, outcome: string) => `
         RETURN;`;
 
 /**
+ * The name and active values a call leaves on a known row (`r` prefixes its columns). Retool's own
+ * data wins on a trusted call; a browser's claim may only fill what is missing.
+ */
+function profileAfter(col: Columns, trusted: boolean, r = ""): [first: string, last: string, active: string] {
+  return trusted
+    ? [`coalesce(v_first, ${r}${col.first})`, `coalesce(v_last, ${r}${col.last})`, `coalesce(p_active, ${r}${col.active}, true)`]
+    : [`coalesce(${r}${col.first}, v_first)`, `coalesce(${r}${col.last}, v_last)`, `coalesce(${r}${col.active}, true)`];
+}
+
+/**
+ * A sign-in whose row is already in step: the row of this Retool id holds exactly this address, and
+ * the call would change nothing but when the user was last seen. That is nearly every sign-in after
+ * the first, so it is one UPDATE, before the canonical form of the address is even computed. Any
+ * other call (a new user, a changed address or name, a row changed meanwhile: the UPDATE re-checks
+ * its WHERE on the newest row version) finds nothing here and takes the full rules below, which
+ * would have reached the same row with the same values.
+ */
+function inStepSignIn(c: UsersTableColumns, col: Columns, T: string): string {
+  const update = (trusted: boolean) => `
+      UPDATE ${T} AS u SET ${col.lastSeen} = v_seen
+      WHERE ${col.id} = p_retool_user_id AND ${col.email} = v_email
+        AND (${col.first}, ${col.last}, ${col.active}) IS NOT DISTINCT FROM (${profileAfter(col, trusted).join(", ")})
+      RETURNING ${syncedUserFields(c, "u")} INTO o_user;`;
+  return `
+  IF v_seen IS NOT NULL THEN
+    IF v_trusted THEN${update(true)}
+    ELSE${update(false)}
+    END IF;
+    IF FOUND THEN
+      o_outcome := 'unchanged';
+      RETURN;
+    END IF;
+  END IF;`;
+}
+
+/**
  * A user whose Retool id is already in the table. Retool's own data wins: email, names and
  * whether the user is active follow it, unless the new email belongs to another row.
  */
 function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string {
   const current = `(v_row.${col.email}, v_row.${col.first}, v_row.${col.last}, v_row.${col.active})`;
-  const wanted = `(v_email, coalesce(v_first, v_row.${col.first}), coalesce(v_last, v_row.${col.last}), coalesce(p_active, v_row.${col.active}, true))`;
+  const wanted = `(v_email, ${profileAfter(col, true, "v_row.").join(", ")})`;
   return `
       SELECT * INTO v_row FROM ${T} WHERE ${col.id} = p_retool_user_id FOR UPDATE;
       IF FOUND THEN
@@ -98,9 +140,7 @@ function profileUpdate(col: Columns, T: string): string {
   return `
           UPDATE ${T} SET
             ${col.email} = v_email,
-            ${col.first} = coalesce(v_first, ${col.first}),
-            ${col.last} = coalesce(v_last, ${col.last}),
-            ${col.active} = coalesce(p_active, ${col.active}, true),
+            (${col.first}, ${col.last}, ${col.active}) = ROW(${profileAfter(col, true).join(", ")}),
             ${col.updatedAt} = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE ${col.updatedAt} END,
             ${col.lastSeen} = coalesce(v_seen, ${col.lastSeen})
           WHERE ${col.pk} = v_row.${col.pk}
@@ -131,13 +171,11 @@ function refuseClaim(detail: string, ...args: string[]): string {
  * pairs an id with another address changes nothing and learns nothing.
  */
 function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): string {
-  const filled = `(${col.first}, ${col.last}, ${col.active}) IS DISTINCT FROM (coalesce(${col.first}, v_first), coalesce(${col.last}, v_last), coalesce(${col.active}, true))`;
+  const filled = profileAfter(col, false).join(", ");
   return `
       UPDATE ${T} SET
-        ${col.first} = coalesce(${col.first}, v_first),
-        ${col.last} = coalesce(${col.last}, v_last),
-        ${col.active} = coalesce(${col.active}, true),
-        ${col.updatedAt} = CASE WHEN ${filled} THEN now() ELSE ${col.updatedAt} END,
+        (${col.first}, ${col.last}, ${col.active}) = ROW(${filled}),
+        ${col.updatedAt} = CASE WHEN (${col.first}, ${col.last}, ${col.active}) IS DISTINCT FROM (${filled}) THEN now() ELSE ${col.updatedAt} END,
         ${col.lastSeen} = v_seen
       WHERE ${col.id} = p_retool_user_id AND ${emailKey(col.email)} = v_key
       RETURNING * INTO v_row;
@@ -246,6 +284,22 @@ function settleConflict(c: UsersTableColumns, col: Columns, T: string, linkRefus
     ${raise("23505", "inserting %s conflicted with a unique constraint of %s other than the Retool id and email", "Check the table's other unique indexes; sync_user only fills the Retool columns.", "p_retool_user_id", literal(`${c.schema}.${c.table}`))}`;
 }
 
+/**
+ * Checks in one IF: a call that passes them all (nearly every call) pays for one expression, not
+ * one PL/pgSQL statement per rule; a call that fails one is told which, in the rules' own order.
+ */
+function guarded(checks: { fails: string; raise: string }[]): string {
+  const each = checks.map(
+    (check) => `
+    IF ${check.fails} THEN
+      ${check.raise}
+    END IF;`,
+  );
+  return `
+  IF ${anyFails(checks)} THEN${each.join("")}
+  END IF;`;
+}
+
 /** sync_user_outcome: validation, then the steps in order, retried when a concurrent call races it. */
 function coreFunction(settings: StackSettings): string {
   const c = usersTableColumns(settings.usersTable);
@@ -255,19 +309,8 @@ function coreFunction(settings: StackSettings): string {
   const linkRefusedHint = !settings.linkByEmail
     ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
     : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
-  const asIf = (check: { fails: string; raise: string }) => `
-  IF ${check.fails} THEN
-    ${check.raise}
-  END IF;`;
-  const bounds = rawChecks({ id: "p_retool_user_id", email: "p_email", first: "p_first_name", last: "p_last_name" }).map(asIf).join("");
-  const validation = inputChecks(CALL_VALUES, settings.emailCharacters)
-    .map(
-      (check) => `
-  IF ${check.fails} THEN
-    ${check.raise}
-  END IF;`,
-    )
-    .join("");
+  const bounds = guarded(rawChecks({ id: "p_retool_user_id", email: "p_email", first: "p_first_name", last: "p_last_name" }));
+  const validation = guarded(inputChecks(CALL_VALUES, settings.emailCharacters));
   return `CREATE OR REPLACE FUNCTION ${CORE_FUNCTION}(
   p_retool_user_id text,
   p_email text,
@@ -295,9 +338,9 @@ DECLARE
   v_matches bigint;
 BEGIN${bounds}
   v_email := ${normalizedEmail("p_email")};
-  v_key := ${emailKey("v_email")};
   v_first := ${normalizedName("p_first_name")};
-  v_last := ${normalizedName("p_last_name")};${validation}
+  v_last := ${normalizedName("p_last_name")};${validation}${inStepSignIn(c, col, T)}
+  v_key := ${emailKey("v_email")};
   FOR v_attempt IN 1..3 LOOP${knownUser(c, col, T)}${linkByEmail(c, col, T, adopted)}${insertNew(c, col, T, adopted)}${settleConflict(c, col, T, linkRefusedHint)}
   END LOOP;
   ${raise("40001", "could not settle %s after 3 attempts under concurrent changes", "Retry the call.", "p_retool_user_id")}

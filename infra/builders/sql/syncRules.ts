@@ -85,11 +85,11 @@ export function rawChecks(r: RawValues): { fails: string; raise: string }[] {
   ];
 }
 
-/** True when the raw arguments are small enough to work on (a bound that yields NULL holds). */
-export const withinRawBounds = (r: RawValues) =>
-  rawChecks(r)
-    .map((c) => `coalesce(NOT (${c.fails}), true)`)
-    .join(" AND ");
+/** True when any of the checks fails (a check that yields NULL does not fail, as in plpgsql's IF). */
+export const anyFails = (checks: { fails: string }[]) => checks.map((c) => `coalesce(${c.fails}, false)`).join("\n    OR ");
+
+/** True when the raw arguments are small enough to work on. */
+export const withinRawBounds = (r: RawValues) => `NOT (${anyFails(rawChecks(r))})`;
 
 /** Each input rule: when `fails` holds, `raise` says what was wrong. Checked in this order. */
 export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: string; raise: string }[] {
@@ -154,11 +154,9 @@ export function inputChecks(v: SyncValues, charset: EmailCharset): { fails: stri
   ];
 }
 
-/** True when no input rule fails (a rule that yields NULL does not fail, as in plpgsql's IF). */
+/** True when no input rule fails. */
 export function passesInputChecks(v: SyncValues, charset: EmailCharset): string {
-  return `NOT (${inputChecks(v, charset)
-    .map((c) => `coalesce(${c.fails}, false)`)
-    .join("\n    OR ")})`;
+  return `NOT (${anyFails(inputChecks(v, charset))})`;
 }
 
 /** The column list and values of a new user's row: every path that creates a row inserts these. */

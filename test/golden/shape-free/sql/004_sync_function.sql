@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum e49221d0d4a991062a7e325a6041bfab96f95ce2e4dbab033ac52b487de64961
+-- checksum 53e76b51a147a5d49848a59d62e67c7f6fda801c9a8ae707da8c5de213849e17
 -- runs in one transaction
 
 BEGIN;
@@ -86,75 +86,107 @@ DECLARE
   v_holder "public"."users";
   v_matches bigint;
 BEGIN
-  IF octet_length(p_retool_user_id) > 64 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+  IF coalesce(octet_length(p_retool_user_id) > 64, false)
+    OR coalesce(octet_length(p_email) > 1024, false)
+    OR coalesce(octet_length(p_first_name) > 1024, false)
+    OR coalesce(octet_length(p_last_name) > 1024, false) THEN
+    IF octet_length(p_retool_user_id) > 64 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is %s bytes long', octet_length(p_retool_user_id)),
       HINT = 'A Retool User ID has at most 64 characters; refused before any work was done on it.';
-  END IF;
-  IF octet_length(p_email) > 1024 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF octet_length(p_email) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s bytes long', octet_length(p_email)),
       HINT = 'An email address has at most 254 characters; refused before any work was done on it.';
-  END IF;
-  IF octet_length(p_first_name) > 1024 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF octet_length(p_first_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_first_name is %s bytes long', octet_length(p_first_name)),
       HINT = 'A Retool first name has at most 36 characters; refused before any work was done on it.';
-  END IF;
-  IF octet_length(p_last_name) > 1024 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF octet_length(p_last_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_last_name is %s bytes long', octet_length(p_last_name)),
       HINT = 'A Retool last name has at most 36 characters; refused before any work was done on it.';
+    END IF;
   END IF;
   v_email := normalize(btrim(p_email, ' '), NFC);
-  v_key := retool_sync.canonical_email(v_email);
   v_first := nullif(btrim(p_first_name, ' '), '');
   v_last := nullif(btrim(p_last_name, ' '), '');
-  IF p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile') THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+  IF coalesce(p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile'), false)
+    OR coalesce(p_retool_user_id IS NULL OR p_retool_user_id = '', false)
+    OR coalesce(length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$', false)
+    OR coalesce(v_email IS NULL OR v_email = '', false)
+    OR coalesce(length(v_email) > 254, false)
+    OR coalesce(v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$', false)
+    OR coalesce(char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL, false) THEN
+    IF p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile') THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_source %s is not a known source', coalesce(quote_literal(left(p_source, 80)), 'NULL')),
       HINT = 'Use one of: continue_page, event, backfill, reconcile; the entry point each Retool role may call sets it.';
-  END IF;
-  IF p_retool_user_id IS NULL OR p_retool_user_id = '' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF p_retool_user_id IS NULL OR p_retool_user_id = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is required'),
       HINT = 'Pass the Retool User ID (current_user.sid in apps, id in the REST API).';
-  END IF;
-  IF length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id %s is not a Retool User ID', coalesce(quote_literal(left(p_retool_user_id, 80)), 'NULL')),
       HINT = 'Expected user_ followed by lowercase letters and digits, at most 64 characters: current_user.sid, not current_user.id.';
-  END IF;
-  IF v_email IS NULL OR v_email = '' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF v_email IS NULL OR v_email = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_email is required'),
       HINT = 'Pass the user''s email address (current_user.email).';
-  END IF;
-  IF length(v_email) > 254 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF length(v_email) > 254 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s characters long', length(v_email)),
       HINT = 'An email address has at most 254 characters.';
-  END IF;
-  IF v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_email %s is not an email address', coalesce(quote_literal(left(v_email, 80)), 'NULL')),
       HINT = 'Expected one @, a dot in the domain, and printable ASCII characters only (emailCharacters: ascii).';
-  END IF;
-  IF char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_first_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_first, 80)), 'NULL'), 36),
       HINT = 'Retool first names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
-  END IF;
-  IF char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_last_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_last, 80)), 'NULL'), 36),
       HINT = 'Retool last names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
-  END IF;
-  IF NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
+    END IF;
+    IF NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('retool_sync.sync_user_outcome: p_active can only be set by a trusted source, not by %s', p_source),
       HINT = 'Only event, backfill, reconcile may change whether a user is active.';
+    END IF;
   END IF;
+  IF v_seen IS NOT NULL THEN
+    IF v_trusted THEN
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    ELSE
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    END IF;
+    IF FOUND THEN
+      o_outcome := 'unchanged';
+      RETURN;
+    END IF;
+  END IF;
+  v_key := retool_sync.canonical_email(v_email);
   FOR v_attempt IN 1..3 LOOP
     IF v_trusted THEN
       SELECT * INTO v_row FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id FOR UPDATE;
@@ -178,9 +210,7 @@ BEGIN
           BEGIN
           UPDATE "public"."users" SET
             "email" = v_email,
-            "first_name" = coalesce(v_first, "first_name"),
-            "last_name" = coalesce(v_last, "last_name"),
-            "active" = coalesce(p_active, "active", true),
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
             "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
             "last_seen_at" = coalesce(v_seen, "last_seen_at")
           WHERE "id" = v_row."id"
@@ -193,9 +223,7 @@ BEGIN
         ELSIF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN
           UPDATE "public"."users" SET
             "email" = v_email,
-            "first_name" = coalesce(v_first, "first_name"),
-            "last_name" = coalesce(v_last, "last_name"),
-            "active" = coalesce(p_active, "active", true),
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
             "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
             "last_seen_at" = coalesce(v_seen, "last_seen_at")
           WHERE "id" = v_row."id"
@@ -207,9 +235,7 @@ BEGIN
       END IF;
     ELSE
       UPDATE "public"."users" SET
-        "first_name" = coalesce("first_name", v_first),
-        "last_name" = coalesce("last_name", v_last),
-        "active" = coalesce("active", true),
+        ("first_name", "last_name", "active") = ROW(coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)),
         "updated_at" = CASE WHEN ("first_name", "last_name", "active") IS DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)) THEN now() ELSE "updated_at" END,
         "last_seen_at" = v_seen
       WHERE "retool_user_id" = p_retool_user_id AND retool_sync.canonical_email("email") = v_key
@@ -374,7 +400,10 @@ BEGIN
         WHEN coalesce(jsonb_typeof(e.u->'first_name'), 'null') NOT IN ('string', 'null') THEN 'first_name is not a string'
         WHEN coalesce(jsonb_typeof(e.u->'last_name'), 'null') NOT IN ('string', 'null') THEN 'last_name is not a string'
         WHEN coalesce(jsonb_typeof(e.u->'active'), 'null') NOT IN ('boolean', 'null') THEN 'active is not true or false'
-      END IS NULL AND coalesce(NOT (octet_length(e.u->>'id') > 64), true) AND coalesce(NOT (octet_length(e.u->>'email') > 1024), true) AND coalesce(NOT (octet_length(e.u->>'first_name') > 1024), true) AND coalesce(NOT (octet_length(e.u->>'last_name') > 1024), true) AS bounded
+      END IS NULL AND NOT (coalesce(octet_length(e.u->>'id') > 64, false)
+      OR coalesce(octet_length(e.u->>'email') > 1024, false)
+      OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
+      OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
                     FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p
@@ -408,7 +437,10 @@ BEGIN
         WHEN coalesce(jsonb_typeof(e.u->'first_name'), 'null') NOT IN ('string', 'null') THEN 'first_name is not a string'
         WHEN coalesce(jsonb_typeof(e.u->'last_name'), 'null') NOT IN ('string', 'null') THEN 'last_name is not a string'
         WHEN coalesce(jsonb_typeof(e.u->'active'), 'null') NOT IN ('boolean', 'null') THEN 'active is not true or false'
-      END IS NULL AND coalesce(NOT (octet_length(e.u->>'id') > 64), true) AND coalesce(NOT (octet_length(e.u->>'email') > 1024), true) AND coalesce(NOT (octet_length(e.u->>'first_name') > 1024), true) AND coalesce(NOT (octet_length(e.u->>'last_name') > 1024), true) AS bounded
+      END IS NULL AND NOT (coalesce(octet_length(e.u->>'id') > 64, false)
+      OR coalesce(octet_length(e.u->>'email') > 1024, false)
+      OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
+      OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
                     FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p) AS p

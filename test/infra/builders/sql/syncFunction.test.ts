@@ -45,6 +45,34 @@ describe("sync_user on a created table", () => {
     expect(row).toMatchObject({ first_name: "Bea", active: false });
   });
 
+  it("a sign-in of a known user changes what the rules change, not only when it was seen", async () => {
+    // Sign-ins of a row already in step take one UPDATE; any other sign-in must still get every rule.
+    const u = { id: id(30), email: "sign@example.com", first: "Si", last: "Gn", source: "event" } as const;
+    expect(await syncOutcome(db.admin, u)).toBe("created");
+    const before = (await db.admin.query(`SELECT updated_at, last_seen_at FROM ${USERS} WHERE retool_user_id = $1`, [u.id])).rows[0];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await syncOutcome(db.admin, u)).toBe("unchanged");
+    const seen = (await db.admin.query(`SELECT updated_at, last_seen_at FROM ${USERS} WHERE retool_user_id = $1`, [u.id])).rows[0];
+    expect(seen.updated_at).toEqual(before.updated_at);
+    expect(seen.last_seen_at.getTime()).toBeGreaterThan(before.last_seen_at.getTime());
+    expect(await syncOutcome(db.admin, { ...u, first: "Simone" })).toBe("updated");
+    expect(await syncOutcome(db.admin, { ...u, first: "Simone", last: "Gnu" })).toBe("updated");
+    expect(await syncOutcome(db.admin, { ...u, first: "Simone", last: "Gnu", active: false })).toBe("deactivated");
+    expect(await syncOutcome(db.admin, { ...u, first: "Simone", last: "Gnu", active: true })).toBe("updated");
+    expect(await syncOutcome(db.admin, { ...u, email: "Sign@Example.com", first: "Simone", last: "Gnu" })).toBe("updated");
+    expect(await syncUser(db.admin, { ...u, email: "Sign@Example.com", first: "Simone", last: "Gnu" })).toMatchObject({
+      email: "Sign@Example.com",
+      first_name: "Simone",
+      last_name: "Gnu",
+      active: true,
+    });
+    // A browser's sign-in may fill a missing name, and only that.
+    await db.admin.query(`UPDATE ${USERS} SET first_name = NULL WHERE retool_user_id = $1`, [u.id]);
+    const filled = await syncUser(db.admin, { ...u, email: "Sign@Example.com", first: "Filled", last: "Other", source: "continue_page" });
+    expect(filled).toMatchObject({ first_name: "Filled", last_name: "Gnu" });
+    expect(filled.updated_at).not.toEqual(seen.updated_at);
+  });
+
   it("backfill does not count as being seen; a login does", async () => {
     const row = await syncUser(db.admin, { id: id(3), email: "c@example.com", source: "backfill" });
     expect(row.last_seen_at).toBeNull();
