@@ -2,7 +2,7 @@
 // otherwise, sent through the sync rules a bounded number at a time.
 import type { Client } from "pg";
 import type { RetoolUser } from "../../infra/providers/retool/retoolClient";
-import { BatchRunFailed, type BatchSummary, emptySummary, syncBatch, tallyPage } from "./userBatches";
+import { BatchRunFailed, type BatchSummary, emptySummary, syncBatch, tallyPages } from "./userBatches";
 
 /** Users per sync_users call: the size of a backfill page, so one call's locks and work stay bounded. */
 const CHUNK = 100;
@@ -13,7 +13,7 @@ export async function repairDrift(db: Client, users: RetoolUser[], onChunk?: (us
   try {
     for (let i = 0; i < users.length; i += CHUNK) {
       const chunk = users.slice(i, i + CHUNK);
-      tallyPage(summary, chunk, await syncBatch(db, chunk, "reconcile"));
+      tallyPages(summary, [{ users: chunk }], await syncBatch(db, chunk, "reconcile"));
       onChunk?.(chunk.length);
     }
   } catch (e) {

@@ -1,11 +1,13 @@
-// Backfill's engine: Retool's users a page at a time into retool_sync.sync_users, one database
-// round trip and one transaction per page, with the page's progress saved in that transaction.
+// Backfill's engine: Retool's users into retool_sync.sync_users, one database round trip and one
+// transaction per statement, with the progress saved in that transaction. Retool's pages are read
+// ahead while the database writes, and a statement carries every page that arrived meanwhile.
 import type { Client } from "pg";
 import { BATCH_OUTCOMES, type BatchSource } from "../../infra/builders/sql/batchSync";
 import { BATCH_FUNCTION, PROGRESS_TABLE } from "../../infra/builders/sql/syncApi";
 import { withTransaction } from "../../infra/providers/pgConnection";
 import { RetoolApiError } from "../../infra/providers/retool/retoolApiError";
 import { type RejectedUser, type RetoolClient, RetoolStopped, type RetoolUser, type UsersPage } from "../../infra/providers/retool/retoolClient";
+import { ReadAhead } from "./readAhead";
 
 export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 export interface BatchRow {
@@ -25,13 +27,13 @@ export async function syncBatch(
   db: Client,
   users: readonly BatchUser[],
   source: BatchSource,
-  progress?: { runKey: string; next?: string },
+  progress?: { runKey: string; next?: string; pages?: number },
 ): Promise<BatchRow[]> {
   // Named, so Postgres parses and plans the call once per connection, not once per page.
   const r = await db.query<BatchRow>({
     name: "retool-user-sync:sync_users",
-    text: `SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5)`,
-    values: [JSON.stringify(users), source, progress?.runKey ?? null, progress?.next ?? null, progress ? !progress.next : false],
+    text: `SELECT retool_user_id, outcome, error FROM ${BATCH_FUNCTION}($1::jsonb, $2, $3, $4, $5, $6)`,
+    values: [JSON.stringify(users), source, progress?.runKey ?? null, progress?.next ?? null, progress ? !progress.next : false, progress?.pages ?? 1],
   });
   return r.rows;
 }
@@ -51,17 +53,20 @@ export const emptyCounts = (): Record<BatchOutcome, number> => Object.fromEntrie
 
 export const emptySummary = (): BatchSummary => ({ counts: emptyCounts(), failures: [], pages: 0, users: 0 });
 
-/** Adds one page's outcomes to a summary: each counted, each failure kept with the user's email. */
-export function tallyPage(summary: BatchSummary, users: RetoolUser[], rows: BatchRow[], rejected: RejectedUser[] = []): void {
-  const emails = new Map(users.map((u) => [u.id, u.email]));
+/** Adds one statement's outcomes to a summary: each counted, each failure kept with the user's email. */
+export function tallyPages(summary: BatchSummary, pages: { users: RetoolUser[]; rejected?: RejectedUser[] }[], rows: BatchRow[]): void {
+  const emails = new Map(pages.flatMap((p) => p.users.map((u) => [u.id, u.email] as const)));
   for (const row of rows) {
     summary.counts[row.outcome] += 1;
     if (row.outcome === "failed") summary.failures.push({ retoolUserId: row.retool_user_id, email: emails.get(row.retool_user_id), error: row.error ?? "" });
   }
-  summary.counts.failed += rejected.length;
-  summary.failures.push(...rejected);
-  summary.users += users.length + rejected.length;
-  summary.pages += 1;
+  for (const p of pages) {
+    const rejected = p.rejected ?? [];
+    summary.counts.failed += rejected.length;
+    summary.failures.push(...rejected);
+    summary.users += p.users.length + rejected.length;
+    summary.pages += 1;
+  }
 }
 
 /** The run failed part way: what was done until then comes with it. */
@@ -83,11 +88,21 @@ export interface BackfillOptions {
   dryRun?: boolean;
   /** Ignore an interrupted run's progress and start from the first page. */
   restart?: boolean;
-  onPage?: (page: UsersPage, rows: BatchRow[]) => void;
+  /** Hears of each page once it is written. */
+  onPage?: (page: UsersPage) => void;
   log?: (line: string) => void;
   /** Aborted (Ctrl-C), the run ends after the database call in hand; a Retool call in flight is abandoned. */
   stop?: AbortSignal;
+  /** The most Retool pages one statement carries (default PAGES_PER_STATEMENT). */
+  pagesPerStatement?: number;
 }
+
+/**
+ * The most Retool pages of 100 one sync_users statement carries: about 130 KB of JSON, and a
+ * transaction that holds the rows it creates for a few tens of milliseconds. More pages than that
+ * save little: the round trip and the commit are already a small part of the statement's time.
+ */
+export const PAGES_PER_STATEMENT = 10;
 
 async function savedProgress(db: Client, runKey: string): Promise<{ cursor: string | null; pages: number; counts: Record<string, number> } | undefined> {
   const r = await db.query(`SELECT next_cursor, pages, counts, finished FROM ${PROGRESS_TABLE} WHERE run_key = $1`, [runKey]);
@@ -122,11 +137,15 @@ async function backfillPages(o: BackfillOptions, summary: BatchSummary): Promise
     }
   }
   const pages = async function* () {
+    let read = 0;
     try {
-      yield* o.api.userPages(from);
+      for await (const page of o.api.userPages(from)) {
+        read += 1;
+        yield page;
+      }
     } catch (e) {
       // A saved cursor Retool no longer takes: every page is safe to sync twice, so start over.
-      if (from && e instanceof RetoolApiError && (e.status === 400 || e.status === 422) && summary.pages === 0) {
+      if (from && e instanceof RetoolApiError && (e.status === 400 || e.status === 422) && read === 0) {
         o.log?.("Retool no longer accepts the saved cursor; starting from the first page (pages already synced come out unchanged).");
         summary.resumed = undefined;
         summary.counts = emptyCounts();
@@ -135,17 +154,25 @@ async function backfillPages(o: BackfillOptions, summary: BatchSummary): Promise
       } else throw e;
     }
   };
-  for await (const page of pages()) {
-    // A page is one statement: one round trip, and its own transaction, which also saves the
-    // page's progress. No BEGIN and COMMIT around it: each would be a round trip of its own.
-    const rows = o.dryRun
-      ? await withTransaction(o.db, () => syncBatch(o.db, page.users, "backfill"), { rollback: true })
-      : await syncBatch(o.db, page.users, "backfill", { runKey: o.runKey, next: page.next });
-    tallyPage(summary, page.users, rows, page.rejected);
-    o.onPage?.(page, rows);
-    if (o.stop?.aborted && page.next) {
-      summary.stopped = true;
-      return;
+  const ahead = new ReadAhead(pages(), o.pagesPerStatement ?? PAGES_PER_STATEMENT);
+  try {
+    for (let group = await ahead.take(); group; group = await ahead.take()) {
+      // One statement: one round trip, and its own transaction, which also saves the progress:
+      // the cursor after its last page, so a rerun resumes exactly there. No BEGIN and COMMIT
+      // around it: each would be a round trip of its own.
+      const users = group.flatMap((p) => p.users);
+      const last = group[group.length - 1];
+      const rows = o.dryRun
+        ? await withTransaction(o.db, () => syncBatch(o.db, users, "backfill"), { rollback: true })
+        : await syncBatch(o.db, users, "backfill", { runKey: o.runKey, next: last.next, pages: group.length });
+      tallyPages(summary, group, rows);
+      for (const page of group) o.onPage?.(page);
+      if (o.stop?.aborted && last.next) {
+        summary.stopped = true;
+        return;
+      }
     }
+  } finally {
+    ahead.close();
   }
 }

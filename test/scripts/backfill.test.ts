@@ -9,7 +9,7 @@ import { FakeRetool, retoolUser } from "../../fakeRetool/fakeRetool";
 import { RetoolClient } from "../../infra/providers/retool/retoolClient";
 import { driftCount, readDrift, usersToRepair } from "../../ops/sync/drift";
 import { repairDrift } from "../../ops/sync/repairDrift";
-import { backfill, syncBatch } from "../../ops/sync/userBatches";
+import { backfill, PAGES_PER_STATEMENT, syncBatch } from "../../ops/sync/userBatches";
 import { projectWithStack } from "../support/project";
 import { type Provisioned, provision, syncUser } from "../support/provisioned";
 import { databaseUrl, runScript } from "../support/scripts";
@@ -164,10 +164,11 @@ describe("on a tier without the Users API", () => {
 });
 
 describe("backfill", () => {
-  it("syncs every user with one database round trip per page and reports each outcome", async () => {
+  it("syncs every user with one database round trip per statement and reports each outcome", async () => {
     const { db } = await setup();
     const query = vi.spyOn(db.admin, "query");
-    const summary = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    // One page a statement here, so the count of statements does not hang on timing (see below).
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t", pagesPerStatement: 1 });
     expect(fake!.requests.filter((r) => r.operation === "GET /users")).toHaveLength(3);
     // Besides reading and clearing the saved progress once, each page is a single statement:
     // no BEGIN or COMMIT around it.
@@ -191,6 +192,34 @@ describe("backfill", () => {
     // A second run changes nothing.
     const again = await backfill({ api: api(), db: db.admin, runKey: "t" });
     expect(again.counts).toMatchObject({ unchanged: 254, failed: 1, created: 0 });
+  });
+
+  it("writes several pages a statement when Retool delivers faster than the database writes, and saves progress exactly", async () => {
+    const users = Array.from({ length: 2_450 }, (_, i) => retoolUser(i + 1));
+    const { db } = await setup(users);
+    // A database slower than the API: each statement waits 100 ms, while the local Retool answers at once.
+    const query = db.admin.query.bind(db.admin);
+    const sizes: number[] = [];
+    const slow = vi.spyOn(db.admin, "query").mockImplementation((async (q: unknown, v?: unknown) => {
+      const text = typeof q === "string" ? q : (q as { text: string }).text;
+      if (text.includes("retool_sync.sync_users(")) {
+        sizes.push(JSON.parse((q as { values: string[] }).values[0]).length);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return query(q as string, v as unknown[]);
+    }) as typeof db.admin.query);
+    const summary = await backfill({ api: api(), db: db.admin, runKey: "t" });
+    const progress = (await db.admin.query("SELECT pages, finished FROM retool_sync.batch_progress WHERE run_key = 't'")).rows[0];
+    slow.mockRestore();
+    expect(fake!.requests.filter((r) => r.operation === "GET /users")).toHaveLength(25);
+    expect(summary).toMatchObject({ pages: 25, users: 2_450 });
+    expect(summary.counts.created).toBe(2_450);
+    // Fewer statements than pages, none over PAGES_PER_STATEMENT pages, every user once.
+    expect(sizes.length).toBeLessThan(25);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PAGES_PER_STATEMENT * 100);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2_450);
+    expect(progress).toEqual({ pages: "25", finished: true });
+    expect(await content(db.admin)).toEqual(await expectedTable(users));
   });
 
   it("--dry-run reports what would change and writes nothing", async () => {

@@ -124,13 +124,18 @@ const SOURCE_CHECK = `IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.ma
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
       HINT = 'Use backfill or reconcile: batches carry Retool''s own user list.';
   END IF;
+  IF p_pages IS NULL OR p_pages < 1 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_pages %s is not a number of Retool pages', coalesce(p_pages::text, 'NULL')),
+      HINT = 'Pass how many Retool pages p_users holds: 1 or more.';
+  END IF;
   IF jsonb_typeof(p_users) IS DISTINCT FROM 'array' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = '${BATCH_FUNCTION}: p_users must be a JSON array of Retool users',
       HINT = 'Pass the data array of GET /api/v2/users as it is.';
   END IF;`;
 
 /**
- * The page's progress, saved in the page's own transaction. The page's rows and its resume point
+ * The progress, saved in the statement's own transaction (a statement carries one Retool page or
+ * several, p_pages of them, and p_next_cursor is the cursor after its last). Its rows and its resume point
  * commit together, so a commit lost in a server crash loses both and the rerun syncs the page
  * again: waiting for the WAL flush buys nothing. The last page waits, and with it everything
  * before it, so a finished run is durable.
@@ -140,10 +145,10 @@ const SAVE_PROGRESS = `IF p_run_key IS NOT NULL THEN
       PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
     END IF;
     INSERT INTO ${PROGRESS_TABLE} AS b (run_key, next_cursor, pages, counts, finished, updated_at)
-    VALUES (p_run_key, p_next_cursor, 1, v_counts, p_last_page, now())
+    VALUES (p_run_key, p_next_cursor, p_pages, v_counts, p_last_page, now())
     ON CONFLICT (run_key) DO UPDATE SET
       next_cursor = EXCLUDED.next_cursor,
-      pages = b.pages + 1,
+      pages = b.pages + p_pages,
       counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((b.counts->>k)::int, 0) + coalesce((EXCLUDED.counts->>k)::int, 0)), '{}')
                 FROM (SELECT jsonb_object_keys(b.counts) UNION SELECT jsonb_object_keys(EXCLUDED.counts)) AS keys(k)),
       finished = EXCLUDED.finished,
@@ -157,7 +162,8 @@ function batchFunction(settings: StackSettings): string {
   p_source text,
   p_run_key text DEFAULT NULL,
   p_next_cursor text DEFAULT NULL,
-  p_last_page boolean DEFAULT false
+  p_last_page boolean DEFAULT false,
+  p_pages integer DEFAULT 1
 )
 RETURNS TABLE (retool_user_id text, outcome text, error text)
 ${securityDefiner("plpgsql", "VOLATILE", { syncPath: true })}
@@ -248,6 +254,9 @@ export function batchStatements(settings: StackSettings): string[] {
   finished boolean NOT NULL DEFAULT false,
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
+    // Earlier releases took one page a statement, without p_pages: the old signature would stay
+    // beside the new one as an overload, and a call with five arguments would be ambiguous.
+    `DROP FUNCTION IF EXISTS ${BATCH_FUNCTION}(jsonb, text, text, text, boolean)`,
     batchFunction(settings),
     snapshotFunction(settings),
   ];

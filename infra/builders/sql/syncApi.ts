@@ -27,9 +27,9 @@ export const CORE_SIGNATURE = `${CORE_FUNCTION}(text, text, text, text, text, bo
 /** The core without its outcome, for the admin's own use (psql, tests). */
 export const SYNC_FUNCTION = `${SYNC_SCHEMA}.sync_user`;
 export const SYNC_SIGNATURE = `${SYNC_FUNCTION}(text, text, text, text, text, boolean)`;
-/** A page of Retool's users with the backfill's progress: the scripts' (the admin's) only. */
+/** Retool's users, a page or several, with the backfill's progress: the scripts' (the admin's) only. */
 export const BATCH_FUNCTION = `${SYNC_SCHEMA}.sync_users`;
-export const BATCH_SIGNATURE = `${BATCH_FUNCTION}(jsonb, text, text, text, boolean)`;
+export const BATCH_SIGNATURE = `${BATCH_FUNCTION}(jsonb, text, text, text, boolean, integer)`;
 export const SNAPSHOT_FUNCTION = `${SYNC_SCHEMA}.users_snapshot`;
 export const SNAPSHOT_SIGNATURE = `${SNAPSHOT_FUNCTION}()`;
 export const PROGRESS_TABLE = `${SYNC_SCHEMA}.batch_progress`;

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 53e76b51a147a5d49848a59d62e67c7f6fda801c9a8ae707da8c5de213849e17
+-- checksum 099c8080ad45fd684d9c530f37367a4716e998c29453150442535f5231239b3d
 -- runs in one transaction
 
 BEGIN;
@@ -345,12 +345,15 @@ CREATE TABLE IF NOT EXISTS retool_sync.batch_progress (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+DROP FUNCTION IF EXISTS retool_sync.sync_users(jsonb, text, text, text, boolean);
+
 CREATE OR REPLACE FUNCTION retool_sync.sync_users(
   p_users jsonb,
   p_source text,
   p_run_key text DEFAULT NULL,
   p_next_cursor text DEFAULT NULL,
-  p_last_page boolean DEFAULT false
+  p_last_page boolean DEFAULT false,
+  p_pages integer DEFAULT 1
 )
 RETURNS TABLE (retool_user_id text, outcome text, error text)
 LANGUAGE plpgsql
@@ -370,6 +373,10 @@ BEGIN
   IF p_source IS NULL OR p_source NOT IN ('backfill', 'reconcile') THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('retool_sync.sync_users: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
       HINT = 'Use backfill or reconcile: batches carry Retool''s own user list.';
+  END IF;
+  IF p_pages IS NULL OR p_pages < 1 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('retool_sync.sync_users: p_pages %s is not a number of Retool pages', coalesce(p_pages::text, 'NULL')),
+      HINT = 'Pass how many Retool pages p_users holds: 1 or more.';
   END IF;
   IF jsonb_typeof(p_users) IS DISTINCT FROM 'array' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'retool_sync.sync_users: p_users must be a JSON array of Retool users',
@@ -511,10 +518,10 @@ BEGIN
       PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
     END IF;
     INSERT INTO retool_sync.batch_progress AS b (run_key, next_cursor, pages, counts, finished, updated_at)
-    VALUES (p_run_key, p_next_cursor, 1, v_counts, p_last_page, now())
+    VALUES (p_run_key, p_next_cursor, p_pages, v_counts, p_last_page, now())
     ON CONFLICT (run_key) DO UPDATE SET
       next_cursor = EXCLUDED.next_cursor,
-      pages = b.pages + 1,
+      pages = b.pages + p_pages,
       counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((b.counts->>k)::int, 0) + coalesce((EXCLUDED.counts->>k)::int, 0)), '{}')
                 FROM (SELECT jsonb_object_keys(b.counts) UNION SELECT jsonb_object_keys(EXCLUDED.counts)) AS keys(k)),
       finished = EXCLUDED.finished,
@@ -611,7 +618,7 @@ REVOKE ALL ON FUNCTION retool_sync.sync_user_outcome(text, text, text, text, tex
 
 REVOKE ALL ON FUNCTION retool_sync.sync_user(text, text, text, text, text, boolean) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION retool_sync.sync_users(jsonb, text, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION retool_sync.sync_users(jsonb, text, text, text, boolean, integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION retool_sync.users_snapshot() FROM PUBLIC;
 
@@ -627,7 +634,7 @@ COMMENT ON FUNCTION retool_sync.sync_user_outcome(text, text, text, text, text, 
 
 COMMENT ON FUNCTION retool_sync.sync_user(text, text, text, text, text, boolean) IS 'sync_user_outcome without the outcome, for the admin''s own use.';
 
-COMMENT ON FUNCTION retool_sync.sync_users(jsonb, text, text, text, boolean) IS 'A page of Retool users (backfill, reconcile) with the backfill''s saved progress. The admin''s only.';
+COMMENT ON FUNCTION retool_sync.sync_users(jsonb, text, text, text, boolean, integer) IS 'A page of Retool users (backfill, reconcile) with the backfill''s saved progress. The admin''s only.';
 
 COMMENT ON FUNCTION retool_sync.sync_page_user(text, text, text, text) IS 'The Continue page''s call, on behalf of a signed-in user: a claim, so it may only create its own row or fill a missing name. For the page role.';
 

@@ -9,7 +9,7 @@ import { usersTableColumns } from "../../../../infra/builders/sql/usersTableColu
 import { withTransaction } from "../../../../infra/providers/pgConnection";
 import { syncBatch } from "../../../../ops/sync/userBatches";
 import { connect } from "../../../support/database";
-import { type Provisioned, provision, syncOutcome } from "../../../support/provisioned";
+import { type Provisioned, pgError, provision, syncOutcome } from "../../../support/provisioned";
 
 /** A record as Retool's list holds it, or with a field Retool should never send ("yes" for active). */
 interface PageUser {
@@ -310,6 +310,23 @@ describe("sync_users and durability", () => {
     expect(await commitMode(db.admin, { runKey: "r", next: "cursor-2" })).toEqual({ during: "off", after: "on" });
     expect(await commitMode(db.admin, { runKey: "r" })).toEqual({ during: "on", after: "on" });
     expect(await commitMode(db.admin)).toEqual({ during: "on", after: "on" });
+  });
+});
+
+describe("sync_users and saved progress", () => {
+  it("counts every Retool page a statement carries, and refuses a count below one without writing", async () => {
+    const db = await provision(BUSINESS);
+    open.push(db);
+    const progress = async () => (await db.admin.query("SELECT pages, next_cursor FROM retool_sync.batch_progress WHERE run_key = 'r'")).rows[0];
+    await syncBatch(db.admin, range(1, 250), "backfill", { runKey: "r", next: "cursor-4", pages: 3 });
+    expect(await progress()).toEqual({ pages: "3", next_cursor: "cursor-4" });
+    await syncBatch(db.admin, range(251, 300), "backfill", { runKey: "r", next: "cursor-5" });
+    expect(await progress()).toEqual({ pages: "4", next_cursor: "cursor-5" });
+    const before = await content(db);
+    const err = await pgError(() => syncBatch(db.admin, range(301, 310), "backfill", { runKey: "r", next: "cursor-6", pages: 0 }));
+    expect(err).toMatchObject({ code: "22023", message: expect.stringMatching(/p_pages 0 is not a number of Retool pages/) });
+    expect(await content(db)).toEqual(before);
+    expect(await progress()).toEqual({ pages: "4", next_cursor: "cursor-5" });
   });
 });
 
