@@ -7,14 +7,14 @@ import { literal } from "./identifiers";
 import type { Migration } from "./migration";
 import { securityDefiner } from "./securityDefiner";
 import { BATCH_FUNCTION, BATCH_SIGNATURE, CORE_SIGNATURE, ENTRY_POINTS, SNAPSHOT_SIGNATURE, SYNC_SIGNATURE, SYNCED_USER_TYPE } from "./syncApi";
-import { coreStatements, coreWrapper, USER_PARAMS } from "./syncFunction";
+import { coreStatements, entryPointFunction } from "./syncFunction";
 import { usersTableColumns } from "./usersTableColumns";
 
-function entryPointStatements(): string[] {
+function entryPointStatements(settings: StackSettings): string[] {
   const { page, retoolUser, reconcile } = ENTRY_POINTS;
   return [
-    coreWrapper(page.name, USER_PARAMS, literal(page.source), "NULL"),
-    coreWrapper(retoolUser.name, [...USER_PARAMS, "p_active boolean DEFAULT NULL"], literal(retoolUser.source), "p_active"),
+    entryPointFunction(settings, page, { takesActive: false }),
+    entryPointFunction(settings, retoolUser, { takesActive: true }),
     // json, not jsonb: Retool's list arrives as JSON text, and jsonb refuses a whole list for one
     // record holding a NUL or a lone surrogate. Each such record fails alone; the rest sync.
     `DROP FUNCTION IF EXISTS ${reconcile.name}(jsonb)`,
@@ -81,7 +81,7 @@ export function functionsMigration(settings: StackSettings): Migration {
     statements: [
       ...coreStatements(settings),
       ...batchStatements(settings),
-      ...entryPointStatements(),
+      ...entryPointStatements(settings),
       ...signatures.map((s) => `REVOKE ALL ON FUNCTION ${s} FROM PUBLIC`),
       `COMMENT ON TYPE ${SYNCED_USER_TYPE} IS ${literal("What every entry point returns: the sync columns of one row, never other columns of the users table.")}`,
       ...COMMENTS.map(([s, text]) => `COMMENT ON FUNCTION ${s} IS ${literal(text)}`),

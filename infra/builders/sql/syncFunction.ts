@@ -1,11 +1,12 @@
-// retool_sync.sync_user_outcome: the one write path. Every way a user reaches the table ends here,
-// so the rules live in one place, in one transaction, where concurrency and forged input can be
-// handled atomically. Each step of a call is one function below, in the order the call takes them:
-// a known user, linking an unlinked row by email, inserting, and settling a conflict.
+// retool_sync.sync_user_outcome: the one write path. Every way a user reaches the table runs these
+// steps, so the rules live in one place, in one transaction, where concurrency and forged input can
+// be handled atomically. Each step of a call is one function below, in the order the call takes
+// them: a sign-in of a row in step, a known user, linking an unlinked row by email, inserting, and
+// settling a conflict. The Retool roles' entry points are the same steps with the source fixed.
 import type { StackSettings } from "../../config/schema";
 import { ident, literal, SYNC_SCHEMA } from "./identifiers";
 import { securityDefiner } from "./securityDefiner";
-import { CORE_FUNCTION, CORE_SIGNATURE, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
+import { CORE_FUNCTION, CORE_SIGNATURE, type EntryPoint, SYNC_FUNCTION, SYNC_SIGNATURE, SYNCED_USER_FIELDS, SYNCED_USER_TYPE } from "./syncApi";
 import {
   anyFails,
   emailKey,
@@ -61,10 +62,24 @@ export function syncedUserOf(c: UsersTableColumns, row: string): string {
   return `ROW(${syncedUserFields(c, row)})::${SYNCED_USER_TYPE}`;
 }
 
-const done = (c: UsersTableColumns, outcome: string) => `
+/**
+ * What the steps are rendered into. The core takes the source as an argument and returns the
+ * outcome beside the user; each Retool role's entry point is the same steps with its source fixed,
+ * returning the user (one function call per sign-in, not a wrapper around the core).
+ */
+interface Steps {
+  c: UsersTableColumns;
+  col: Columns;
+  /** The users table, qualified. */
+  T: string;
+  /** How a step that settled the call returns: the core's OUT parameters, or an entry point's user. */
+  ending: "RETURN;" | "RETURN o_user;";
+}
+
+const done = (s: Steps, outcome: string) => `
         o_outcome := ${outcome};
-        o_user := ${syncedUserOf(c, "v_row")};
-        RETURN;`;
+        o_user := ${syncedUserOf(s.c, "v_row")};
+        ${s.ending}`;
 
 /**
  * The name and active values a call leaves on a known row (`r` prefixes its columns). Retool's own
@@ -84,7 +99,8 @@ function profileAfter(col: Columns, trusted: boolean, r = ""): [first: string, l
  * its WHERE on the newest row version) finds nothing here and takes the full rules below, which
  * would have reached the same row with the same values.
  */
-function inStepSignIn(c: UsersTableColumns, col: Columns, T: string): string {
+function inStepSignIn(s: Steps): string {
+  const { c, col, T } = s;
   const update = (trusted: boolean) => `
       UPDATE ${T} AS u SET ${col.lastSeen} = v_seen
       WHERE ${col.id} = p_retool_user_id AND ${col.email} = v_email
@@ -97,7 +113,7 @@ function inStepSignIn(c: UsersTableColumns, col: Columns, T: string): string {
     END IF;
     IF FOUND THEN
       o_outcome := 'unchanged';
-      RETURN;
+      ${s.ending}
     END IF;
   END IF;`;
 }
@@ -106,7 +122,8 @@ function inStepSignIn(c: UsersTableColumns, col: Columns, T: string): string {
  * A user whose Retool id is already in the table. Retool's own data wins: email, names and
  * whether the user is active follow it, unless the new email belongs to another row.
  */
-function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string {
+function knownUserTrusted(s: Steps): string {
+  const { col, T } = s;
   const current = `(v_row.${col.email}, v_row.${col.first}, v_row.${col.last}, v_row.${col.active})`;
   const wanted = `(v_email, ${profileAfter(col, true, "v_row.").join(", ")})`;
   return `
@@ -131,7 +148,7 @@ function knownUserTrusted(c: UsersTableColumns, col: Columns, T: string): string
             ${raise("23505", "cannot change the email of %s to %s: another row took that address meanwhile", "Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.", "p_retool_user_id", shown("v_email"))}
           END;
         ELSIF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN${profileUpdate(col, T)}
-        END IF;${done(c, "o_outcome")}
+        END IF;${done(s, "o_outcome")}
       END IF;`;
 }
 
@@ -170,7 +187,8 @@ function refuseClaim(detail: string, ...args: string[]): string {
  * missing name, and only on the row that has both the id and the email it claims. A claim that
  * pairs an id with another address changes nothing and learns nothing.
  */
-function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): string {
+function knownUserUntrusted(s: Steps): string {
+  const { col, T } = s;
   const filled = profileAfter(col, false).join(", ");
   return `
       UPDATE ${T} SET
@@ -179,7 +197,7 @@ function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): stri
         ${col.lastSeen} = v_seen
       WHERE ${col.id} = p_retool_user_id AND ${emailKey(col.email)} = v_key
       RETURNING * INTO v_row;
-      IF FOUND THEN${done(c, "'unchanged'")}
+      IF FOUND THEN${done(s, "'unchanged'")}
       END IF;
       SELECT * INTO v_holder FROM ${T} WHERE ${col.id} = p_retool_user_id;
       IF FOUND THEN
@@ -190,10 +208,10 @@ function knownUserUntrusted(c: UsersTableColumns, col: Columns, T: string): stri
       END IF;`;
 }
 
-function knownUser(c: UsersTableColumns, col: Columns, T: string): string {
+function knownUser(s: Steps): string {
   return `
-    IF v_trusted THEN${knownUserTrusted(c, col, T)}
-    ELSE${knownUserUntrusted(c, col, T)}
+    IF v_trusted THEN${knownUserTrusted(s)}
+    ELSE${knownUserUntrusted(s)}
     END IF;`;
 }
 
@@ -202,7 +220,8 @@ function knownUser(c: UsersTableColumns, col: Columns, T: string): string {
  * an address twice; then no row is guessed. Nor is an unlinked copy of an address that a linked
  * row already holds (a team's app may add one): that address is another user's, settled below.
  */
-function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
+function linkByEmail(s: Steps, adopted: boolean): string {
+  const { c, col, T } = s;
   const ambiguity = adopted
     ? `
       SELECT count(*) INTO v_matches FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL;
@@ -231,7 +250,7 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
         EXCEPTION WHEN unique_violation THEN
           CONTINUE; -- another row was linked to this address meanwhile: go round, and the conflict is settled below
         END;
-        IF FOUND THEN${done(c, "'linked'")}
+        IF FOUND THEN${done(s, "'linked'")}
         END IF;
       END IF;
     END IF;`;
@@ -246,14 +265,15 @@ function linkByEmail(c: UsersTableColumns, col: Columns, T: string, adopted: boo
  * entry, and only for its own claim. An adopted table's unlinked row with the address is linked
  * (above), not duplicated.
  */
-function insertNew(c: UsersTableColumns, col: Columns, T: string, adopted: boolean): string {
+function insertNew(s: Steps, adopted: boolean): string {
+  const { c, col, T } = s;
   const fresh = newRow(c, CALL_VALUES);
   const insert = `
     INSERT INTO ${T} ${fresh.columns}
     VALUES (${fresh.values})
     ON CONFLICT DO NOTHING
     RETURNING * INTO v_row;
-    IF FOUND THEN${done(c, "'created'")}
+    IF FOUND THEN${done(s, "'created'")}
     END IF;`;
   if (!adopted) return insert;
   return `
@@ -262,7 +282,8 @@ function insertNew(c: UsersTableColumns, col: Columns, T: string, adopted: boole
 }
 
 /** Nothing was inserted: a concurrent call won (go round again), or the address is another's. */
-function settleConflict(c: UsersTableColumns, col: Columns, T: string, linkRefusedHint: string): string {
+function settleConflict(s: Steps, linkRefusedHint: string): string {
+  const { c, col, T } = s;
   return `
     PERFORM 1 FROM ${T} WHERE ${col.id} = p_retool_user_id;
     IF FOUND THEN
@@ -300,31 +321,34 @@ function guarded(checks: { fails: string; raise: string }[]): string {
   END IF;`;
 }
 
-/** sync_user_outcome: validation, then the steps in order, retried when a concurrent call races it. */
-function coreFunction(settings: StackSettings): string {
+/** What one function of the steps is: its name, its parameters and how it returns. */
+interface SyncFunctionShape {
+  name: string;
+  params: string[];
+  /** RETURNS for an entry point; the core returns its OUT parameters. */
+  returns?: string;
+  /** Arguments an entry point fixes rather than takes (at least p_source), as DECLARE lines. */
+  fixed: string[];
+  ending: Steps["ending"];
+}
+
+/** Validation, then the steps in order, retried when a concurrent call races it. */
+function syncFunction(settings: StackSettings, shape: SyncFunctionShape): string {
   const c = usersTableColumns(settings.usersTable);
-  const T = c.qualifiedName;
-  const col = ruleColumns(c);
+  const s: Steps = { c, col: ruleColumns(c), T: c.qualifiedName, ending: shape.ending };
   const adopted = settings.usersTable.mode === "adopt";
   const linkRefusedHint = !settings.linkByEmail
     ? "linkByEmail is off for this stack: set retool_user_id on that row by hand, or turn linkByEmail on."
     : "The Continue page's data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.";
   const bounds = guarded(rawChecks({ id: "p_retool_user_id", email: "p_email", first: "p_first_name", last: "p_last_name" }));
   const validation = guarded(inputChecks(CALL_VALUES, settings.emailCharacters));
-  return `CREATE OR REPLACE FUNCTION ${CORE_FUNCTION}(
-  p_retool_user_id text,
-  p_email text,
-  p_first_name text,
-  p_last_name text,
-  p_source text,
-  p_active boolean DEFAULT NULL,
-  OUT o_outcome text,
-  OUT o_user ${SYNCED_USER_TYPE}
-)
+  return `CREATE OR REPLACE FUNCTION ${shape.name}(
+  ${shape.params.join(",\n  ")}
+)${shape.returns ? `\nRETURNS ${shape.returns}` : ""}
 ${securityDefiner("plpgsql", "VOLATILE", { syncPath: true })}
 AS $sync$
 #variable_conflict use_column
-DECLARE
+DECLARE${shape.fixed.map((line) => `\n  ${line};`).join("")}
   v_email text;
   v_key text;
   v_first text;
@@ -332,20 +356,50 @@ DECLARE
   v_trusted boolean := ${trustedSource("p_source")};
   v_link boolean := ${settings.linkByEmail} AND (${trustedSource("p_source")} OR ${settings.linkByEmailFromContinuePage});
   v_seen timestamptz := ${seenAt("p_source")};
-  v_row ${T};
+  v_row ${s.T};
   v_row_key text;
-  v_holder ${T};
+  v_holder ${s.T};
   v_matches bigint;
 BEGIN${bounds}
   v_email := ${normalizedEmail("p_email")};
   v_first := ${normalizedName("p_first_name")};
-  v_last := ${normalizedName("p_last_name")};${validation}${inStepSignIn(c, col, T)}
+  v_last := ${normalizedName("p_last_name")};${validation}${inStepSignIn(s)}
   v_key := ${emailKey("v_email")};
-  FOR v_attempt IN 1..3 LOOP${knownUser(c, col, T)}${linkByEmail(c, col, T, adopted)}${insertNew(c, col, T, adopted)}${settleConflict(c, col, T, linkRefusedHint)}
+  FOR v_attempt IN 1..3 LOOP${knownUser(s)}${linkByEmail(s, adopted)}${insertNew(s, adopted)}${settleConflict(s, linkRefusedHint)}
   END LOOP;
   ${raise("40001", "could not settle %s after 3 attempts under concurrent changes", "Retry the call.", "p_retool_user_id")}
 END
 $sync$`;
+}
+
+/** sync_user_outcome: the steps with the source as an argument, returning the outcome too. The admin's. */
+function coreFunction(settings: StackSettings): string {
+  return syncFunction(settings, {
+    name: CORE_FUNCTION,
+    params: [...USER_PARAMS, "p_source text", "p_active boolean DEFAULT NULL", "OUT o_outcome text", `OUT o_user ${SYNCED_USER_TYPE}`],
+    fixed: [],
+    ending: "RETURN;",
+  });
+}
+
+/**
+ * A Retool role's entry point: the steps themselves, with the source fixed (and p_active fixed to
+ * NULL where the role may not set it). Not a wrapper around the core: a sign-in is one function
+ * call, and the SQL wrapper's own call cost a quarter of the trusted path's server time.
+ */
+export function entryPointFunction(settings: StackSettings, entry: EntryPoint, { takesActive }: { takesActive: boolean }): string {
+  return syncFunction(settings, {
+    name: entry.name,
+    params: [...USER_PARAMS, ...(takesActive ? ["p_active boolean DEFAULT NULL"] : [])],
+    returns: SYNCED_USER_TYPE,
+    fixed: [
+      `p_source CONSTANT text := ${literal(entry.source)}`,
+      ...(takesActive ? [] : ["p_active CONSTANT boolean := NULL"]),
+      "o_outcome text",
+      `o_user ${SYNCED_USER_TYPE}`,
+    ],
+    ending: "RETURN o_user;",
+  });
 }
 
 /** A function that runs the core with a fixed source and returns its user. */

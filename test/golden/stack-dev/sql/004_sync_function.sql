@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 099c8080ad45fd684d9c530f37367a4716e998c29453150442535f5231239b3d
+-- checksum 879395e2805abd58f1a1313120835f9e7a09263630209ef2315621b3d73e329b
 -- runs in one transaction
 
 BEGIN;
@@ -549,13 +549,263 @@ CREATE OR REPLACE FUNCTION retool_sync.sync_page_user(
   p_last_name text
 )
 RETURNS retool_sync.synced_user
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $wrap$
-  SELECT (s.o_user).* FROM retool_sync.sync_user_outcome(p_retool_user_id, p_email, p_first_name, p_last_name, 'continue_page', NULL) AS s
-$wrap$;
+SET lock_timeout = '2s'
+SET client_min_messages = notice
+AS $sync$
+#variable_conflict use_column
+DECLARE
+  p_source CONSTANT text := 'continue_page';
+  p_active CONSTANT boolean := NULL;
+  o_outcome text;
+  o_user retool_sync.synced_user;
+  v_email text;
+  v_key text;
+  v_first text;
+  v_last text;
+  v_trusted boolean := p_source IN ('event', 'backfill', 'reconcile');
+  v_link boolean := true AND (p_source IN ('event', 'backfill', 'reconcile') OR false);
+  v_seen timestamptz := CASE WHEN p_source IN ('continue_page', 'event') THEN now() END;
+  v_row "public"."users";
+  v_row_key text;
+  v_holder "public"."users";
+  v_matches bigint;
+BEGIN
+  IF coalesce(octet_length(p_retool_user_id) > 64, false)
+    OR coalesce(octet_length(p_email) > 1024, false)
+    OR coalesce(octet_length(p_first_name) > 1024, false)
+    OR coalesce(octet_length(p_last_name) > 1024, false) THEN
+    IF octet_length(p_retool_user_id) > 64 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is %s bytes long', octet_length(p_retool_user_id)),
+      HINT = 'A Retool User ID has at most 64 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_email) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s bytes long', octet_length(p_email)),
+      HINT = 'An email address has at most 254 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_first_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_first_name is %s bytes long', octet_length(p_first_name)),
+      HINT = 'A Retool first name has at most 36 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_last_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_last_name is %s bytes long', octet_length(p_last_name)),
+      HINT = 'A Retool last name has at most 36 characters; refused before any work was done on it.';
+    END IF;
+  END IF;
+  v_email := normalize(btrim(p_email, ' '), NFC);
+  v_first := nullif(btrim(p_first_name, ' '), '');
+  v_last := nullif(btrim(p_last_name, ' '), '');
+  IF coalesce(p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile'), false)
+    OR coalesce(p_retool_user_id IS NULL OR p_retool_user_id = '', false)
+    OR coalesce(length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$', false)
+    OR coalesce(v_email IS NULL OR v_email = '', false)
+    OR coalesce(length(v_email) > 254, false)
+    OR coalesce(v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$', false)
+    OR coalesce(char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL, false) THEN
+    IF p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile') THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_source %s is not a known source', coalesce(quote_literal(left(p_source, 80)), 'NULL')),
+      HINT = 'Use one of: continue_page, event, backfill, reconcile; the entry point each Retool role may call sets it.';
+    END IF;
+    IF p_retool_user_id IS NULL OR p_retool_user_id = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is required'),
+      HINT = 'Pass the Retool User ID (current_user.sid in apps, id in the REST API).';
+    END IF;
+    IF length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id %s is not a Retool User ID', coalesce(quote_literal(left(p_retool_user_id, 80)), 'NULL')),
+      HINT = 'Expected user_ followed by lowercase letters and digits, at most 64 characters: current_user.sid, not current_user.id.';
+    END IF;
+    IF v_email IS NULL OR v_email = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is required'),
+      HINT = 'Pass the user''s email address (current_user.email).';
+    END IF;
+    IF length(v_email) > 254 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s characters long', length(v_email)),
+      HINT = 'An email address has at most 254 characters.';
+    END IF;
+    IF v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email %s is not an email address', coalesce(quote_literal(left(v_email, 80)), 'NULL')),
+      HINT = 'Expected one @, a dot in the domain, and printable ASCII characters only (emailCharacters: ascii).';
+    END IF;
+    IF char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_first_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_first, 80)), 'NULL'), 36),
+      HINT = 'Retool first names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
+    END IF;
+    IF char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_last_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_last, 80)), 'NULL'), 36),
+      HINT = 'Retool last names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
+    END IF;
+    IF NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_active can only be set by a trusted source, not by %s', p_source),
+      HINT = 'Only event, backfill, reconcile may change whether a user is active.';
+    END IF;
+  END IF;
+  IF v_seen IS NOT NULL THEN
+    IF v_trusted THEN
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    ELSE
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    END IF;
+    IF FOUND THEN
+      o_outcome := 'unchanged';
+      RETURN o_user;
+    END IF;
+  END IF;
+  v_key := retool_sync.canonical_email(v_email);
+  FOR v_attempt IN 1..3 LOOP
+    IF v_trusted THEN
+      SELECT * INTO v_row FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id FOR UPDATE;
+      IF FOUND THEN
+        v_row_key := retool_sync.canonical_email(v_row."email"); -- NFKC once, not once per comparison
+        IF v_row_key IS DISTINCT FROM v_key THEN
+          SELECT * INTO v_holder FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key AND "id" <> v_row."id" LIMIT 1;
+          IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: cannot change the email of %s to %s: row %s (Retool id %s) holds that address', p_retool_user_id, coalesce(quote_literal(left(v_email, 80)), 'NULL'), v_holder."id", coalesce(v_holder."retool_user_id", 'none')),
+      HINT = 'Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.';
+          END IF;
+        END IF;
+        o_outcome := CASE
+          WHEN v_row."active" IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
+          WHEN (v_row."email", v_row."first_name", v_row."last_name", v_row."active") IS DISTINCT FROM (v_email, coalesce(v_first, v_row."first_name"), coalesce(v_last, v_row."last_name"), coalesce(p_active, v_row."active", true)) THEN 'updated'
+          ELSE 'unchanged' END;
+        IF v_row_key IS DISTINCT FROM v_key THEN
+          -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
+          -- with a concurrent first sign-in of that address, and the loser is told plainly.
+          BEGIN
+          UPDATE "public"."users" SET
+            "email" = v_email,
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
+            "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
+            "last_seen_at" = coalesce(v_seen, "last_seen_at")
+          WHERE "id" = v_row."id"
+          RETURNING * INTO v_row;
+          EXCEPTION WHEN unique_violation THEN
+            RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: cannot change the email of %s to %s: another row took that address meanwhile', p_retool_user_id, coalesce(quote_literal(left(v_email, 80)), 'NULL')),
+      HINT = 'Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.';
+          END;
+        ELSIF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN
+          UPDATE "public"."users" SET
+            "email" = v_email,
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
+            "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
+            "last_seen_at" = coalesce(v_seen, "last_seen_at")
+          WHERE "id" = v_row."id"
+          RETURNING * INTO v_row;
+        END IF;
+        o_outcome := o_outcome;
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+      END IF;
+    ELSE
+      UPDATE "public"."users" SET
+        ("first_name", "last_name", "active") = ROW(coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)),
+        "updated_at" = CASE WHEN ("first_name", "last_name", "active") IS DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)) THEN now() ELSE "updated_at" END,
+        "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND retool_sync.canonical_email("email") = v_key
+      RETURNING * INTO v_row;
+      IF FOUND THEN
+        o_outcome := 'unchanged';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+      END IF;
+      SELECT * INTO v_holder FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id;
+      IF FOUND THEN
+        IF retool_sync.canonical_email(v_holder."email") = v_key THEN
+          CONTINUE; -- an identical call committed this row after the UPDATE looked: go round and take it
+        END IF;
+        RAISE LOG 'retool_sync refused a % call for %: the row of that id has another email (row %)', p_source, p_retool_user_id, v_holder."id";
+        RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'retool_sync.sync_user_outcome: this Retool user id or email address already belongs to another row, so this sign-in cannot be synced', HINT = 'Ask a Retool admin: they can see the details in the database server''s log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.';
+      END IF;
+    END IF;
+    IF v_link THEN
+      SELECT * INTO v_row FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key AND "retool_user_id" IS NULL LIMIT 1 FOR UPDATE;
+      IF FOUND THEN
+        BEGIN
+        UPDATE "public"."users" SET "retool_user_id" = p_retool_user_id,
+          "email" = CASE WHEN v_trusted THEN v_email ELSE "email" END,
+          "first_name" = CASE WHEN v_trusted THEN coalesce(v_first, "first_name") ELSE coalesce("first_name", v_first) END,
+          "last_name" = CASE WHEN v_trusted THEN coalesce(v_last, "last_name") ELSE coalesce("last_name", v_last) END,
+          "active" = coalesce(p_active, "active", true),
+          "created_at" = coalesce("created_at", now()),
+          "updated_at" = now(),
+          "last_seen_at" = coalesce(v_seen, "last_seen_at")
+        WHERE "id" = v_row."id" AND "retool_user_id" IS NULL
+        RETURNING * INTO v_row;
+        EXCEPTION WHEN unique_violation THEN
+          CONTINUE; -- another row was linked to this address meanwhile: go round, and the conflict is settled below
+        END;
+        IF FOUND THEN
+        o_outcome := 'linked';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+        END IF;
+      END IF;
+    END IF;
+    INSERT INTO "public"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
+    VALUES (p_retool_user_id, v_email, v_first, v_last, coalesce(p_active, true), now(), now(), v_seen)
+    ON CONFLICT DO NOTHING
+    RETURNING * INTO v_row;
+    IF FOUND THEN
+        o_outcome := 'created';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+    END IF;
+    PERFORM 1 FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id;
+    IF FOUND THEN
+      CONTINUE; -- a concurrent first call for the same user won; go round and update that row
+    END IF;
+    SELECT * INTO v_holder FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key ORDER BY "retool_user_id" NULLS LAST LIMIT 1;
+    IF FOUND THEN
+      IF v_holder."retool_user_id" IS NULL AND v_link THEN
+        CONTINUE; -- the row appeared after we looked; go round and link it
+      END IF;
+      IF NOT v_trusted THEN
+        RAISE LOG 'retool_sync refused a % call for %: the email belongs to row % (Retool id %)', p_source, p_retool_user_id, v_holder."id", coalesce(v_holder."retool_user_id", 'none');
+        RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'retool_sync.sync_user_outcome: this Retool user id or email address already belongs to another row, so this sign-in cannot be synced', HINT = 'Ask a Retool admin: they can see the details in the database server''s log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.';
+      END IF;
+      IF v_holder."retool_user_id" IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: row %s has the email %s but no Retool id, and a %s call may not link it to %s', v_holder."id", coalesce(quote_literal(left(v_email, 80)), 'NULL'), p_source, p_retool_user_id),
+      HINT = 'The Continue page''s data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.';
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: the email %s already belongs to Retool user %s (row %s), not to %s', coalesce(quote_literal(left(v_email, 80)), 'NULL'), v_holder."retool_user_id", v_holder."id", p_retool_user_id),
+      HINT = 'Retool emails are unique, so that row is out of date or this call is forged: run `npm run reconcile` to see which, then retry.';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: inserting %s conflicted with a unique constraint of %s other than the Retool id and email', p_retool_user_id, 'public.users'),
+      HINT = 'Check the table''s other unique indexes; sync_user only fills the Retool columns.';
+  END LOOP;
+  RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = format('retool_sync.sync_user_outcome: could not settle %s after 3 attempts under concurrent changes', p_retool_user_id),
+      HINT = 'Retry the call.';
+END
+$sync$;
 
 CREATE OR REPLACE FUNCTION retool_sync.sync_retool_user(
   p_retool_user_id text,
@@ -565,13 +815,262 @@ CREATE OR REPLACE FUNCTION retool_sync.sync_retool_user(
   p_active boolean DEFAULT NULL
 )
 RETURNS retool_sync.synced_user
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $wrap$
-  SELECT (s.o_user).* FROM retool_sync.sync_user_outcome(p_retool_user_id, p_email, p_first_name, p_last_name, 'event', p_active) AS s
-$wrap$;
+SET lock_timeout = '2s'
+SET client_min_messages = notice
+AS $sync$
+#variable_conflict use_column
+DECLARE
+  p_source CONSTANT text := 'event';
+  o_outcome text;
+  o_user retool_sync.synced_user;
+  v_email text;
+  v_key text;
+  v_first text;
+  v_last text;
+  v_trusted boolean := p_source IN ('event', 'backfill', 'reconcile');
+  v_link boolean := true AND (p_source IN ('event', 'backfill', 'reconcile') OR false);
+  v_seen timestamptz := CASE WHEN p_source IN ('continue_page', 'event') THEN now() END;
+  v_row "public"."users";
+  v_row_key text;
+  v_holder "public"."users";
+  v_matches bigint;
+BEGIN
+  IF coalesce(octet_length(p_retool_user_id) > 64, false)
+    OR coalesce(octet_length(p_email) > 1024, false)
+    OR coalesce(octet_length(p_first_name) > 1024, false)
+    OR coalesce(octet_length(p_last_name) > 1024, false) THEN
+    IF octet_length(p_retool_user_id) > 64 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is %s bytes long', octet_length(p_retool_user_id)),
+      HINT = 'A Retool User ID has at most 64 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_email) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s bytes long', octet_length(p_email)),
+      HINT = 'An email address has at most 254 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_first_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_first_name is %s bytes long', octet_length(p_first_name)),
+      HINT = 'A Retool first name has at most 36 characters; refused before any work was done on it.';
+    END IF;
+    IF octet_length(p_last_name) > 1024 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_last_name is %s bytes long', octet_length(p_last_name)),
+      HINT = 'A Retool last name has at most 36 characters; refused before any work was done on it.';
+    END IF;
+  END IF;
+  v_email := normalize(btrim(p_email, ' '), NFC);
+  v_first := nullif(btrim(p_first_name, ' '), '');
+  v_last := nullif(btrim(p_last_name, ' '), '');
+  IF coalesce(p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile'), false)
+    OR coalesce(p_retool_user_id IS NULL OR p_retool_user_id = '', false)
+    OR coalesce(length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$', false)
+    OR coalesce(v_email IS NULL OR v_email = '', false)
+    OR coalesce(length(v_email) > 254, false)
+    OR coalesce(v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$', false)
+    OR coalesce(char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
+    OR coalesce(NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL, false) THEN
+    IF p_source IS NULL OR p_source NOT IN ('continue_page', 'event', 'backfill', 'reconcile') THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_source %s is not a known source', coalesce(quote_literal(left(p_source, 80)), 'NULL')),
+      HINT = 'Use one of: continue_page, event, backfill, reconcile; the entry point each Retool role may call sets it.';
+    END IF;
+    IF p_retool_user_id IS NULL OR p_retool_user_id = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id is required'),
+      HINT = 'Pass the Retool User ID (current_user.sid in apps, id in the REST API).';
+    END IF;
+    IF length(p_retool_user_id) > 64 OR p_retool_user_id !~ '^user_[a-z0-9]+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_retool_user_id %s is not a Retool User ID', coalesce(quote_literal(left(p_retool_user_id, 80)), 'NULL')),
+      HINT = 'Expected user_ followed by lowercase letters and digits, at most 64 characters: current_user.sid, not current_user.id.';
+    END IF;
+    IF v_email IS NULL OR v_email = '' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is required'),
+      HINT = 'Pass the user''s email address (current_user.email).';
+    END IF;
+    IF length(v_email) > 254 THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email is %s characters long', length(v_email)),
+      HINT = 'An email address has at most 254 characters.';
+    END IF;
+    IF v_email !~ '^[\x21-\x3f\x41-\x7e]+@[\x21-\x2d\x2f-\x3f\x41-\x7e]+(\.[\x21-\x2d\x2f-\x3f\x41-\x7e]+)+$' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_email %s is not an email address', coalesce(quote_literal(left(v_email, 80)), 'NULL')),
+      HINT = 'Expected one @, a dot in the domain, and printable ASCII characters only (emailCharacters: ascii).';
+    END IF;
+    IF char_length(v_first) > 36 OR v_first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_first_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_first, 80)), 'NULL'), 36),
+      HINT = 'Retool first names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
+    END IF;
+    IF char_length(v_last) > 36 OR v_last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_last_name %s is longer than %s characters or has control or bidirectional formatting characters', coalesce(quote_literal(left(v_last, 80)), 'NULL'), 36),
+      HINT = 'Retool last names have at most 36 characters, and no control characters or bidi overrides (docs/database.md).';
+    END IF;
+    IF NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p_active IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retool_sync.sync_user_outcome: p_active can only be set by a trusted source, not by %s', p_source),
+      HINT = 'Only event, backfill, reconcile may change whether a user is active.';
+    END IF;
+  END IF;
+  IF v_seen IS NOT NULL THEN
+    IF v_trusted THEN
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    ELSE
+      UPDATE "public"."users" AS u SET "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND "email" = v_email
+        AND ("first_name", "last_name", "active") IS NOT DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true))
+      RETURNING u."retool_user_id"::text, u."email"::text, u."first_name"::text, u."last_name"::text, u."active"::boolean, u."created_at"::timestamptz, u."updated_at"::timestamptz, u."last_seen_at"::timestamptz, u."id"::text INTO o_user;
+    END IF;
+    IF FOUND THEN
+      o_outcome := 'unchanged';
+      RETURN o_user;
+    END IF;
+  END IF;
+  v_key := retool_sync.canonical_email(v_email);
+  FOR v_attempt IN 1..3 LOOP
+    IF v_trusted THEN
+      SELECT * INTO v_row FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id FOR UPDATE;
+      IF FOUND THEN
+        v_row_key := retool_sync.canonical_email(v_row."email"); -- NFKC once, not once per comparison
+        IF v_row_key IS DISTINCT FROM v_key THEN
+          SELECT * INTO v_holder FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key AND "id" <> v_row."id" LIMIT 1;
+          IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: cannot change the email of %s to %s: row %s (Retool id %s) holds that address', p_retool_user_id, coalesce(quote_literal(left(v_email, 80)), 'NULL'), v_holder."id", coalesce(v_holder."retool_user_id", 'none')),
+      HINT = 'Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.';
+          END IF;
+        END IF;
+        o_outcome := CASE
+          WHEN v_row."active" IS DISTINCT FROM false AND p_active = false THEN 'deactivated'
+          WHEN (v_row."email", v_row."first_name", v_row."last_name", v_row."active") IS DISTINCT FROM (v_email, coalesce(v_first, v_row."first_name"), coalesce(v_last, v_row."last_name"), coalesce(p_active, v_row."active", true)) THEN 'updated'
+          ELSE 'unchanged' END;
+        IF v_row_key IS DISTINCT FROM v_key THEN
+          -- A new address: the unique index on it (over linked rows, in adopt mode) arbitrates
+          -- with a concurrent first sign-in of that address, and the loser is told plainly.
+          BEGIN
+          UPDATE "public"."users" SET
+            "email" = v_email,
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
+            "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
+            "last_seen_at" = coalesce(v_seen, "last_seen_at")
+          WHERE "id" = v_row."id"
+          RETURNING * INTO v_row;
+          EXCEPTION WHEN unique_violation THEN
+            RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: cannot change the email of %s to %s: another row took that address meanwhile', p_retool_user_id, coalesce(quote_literal(left(v_email, 80)), 'NULL')),
+      HINT = 'Retool emails are unique, so that row is out of date: run `npm run reconcile -- --apply`, or fix that row by hand, then retry.';
+          END;
+        ELSIF o_outcome <> 'unchanged' OR v_seen IS NOT NULL THEN
+          UPDATE "public"."users" SET
+            "email" = v_email,
+            ("first_name", "last_name", "active") = ROW(coalesce(v_first, "first_name"), coalesce(v_last, "last_name"), coalesce(p_active, "active", true)),
+            "updated_at" = CASE WHEN o_outcome <> 'unchanged' THEN now() ELSE "updated_at" END,
+            "last_seen_at" = coalesce(v_seen, "last_seen_at")
+          WHERE "id" = v_row."id"
+          RETURNING * INTO v_row;
+        END IF;
+        o_outcome := o_outcome;
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+      END IF;
+    ELSE
+      UPDATE "public"."users" SET
+        ("first_name", "last_name", "active") = ROW(coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)),
+        "updated_at" = CASE WHEN ("first_name", "last_name", "active") IS DISTINCT FROM (coalesce("first_name", v_first), coalesce("last_name", v_last), coalesce("active", true)) THEN now() ELSE "updated_at" END,
+        "last_seen_at" = v_seen
+      WHERE "retool_user_id" = p_retool_user_id AND retool_sync.canonical_email("email") = v_key
+      RETURNING * INTO v_row;
+      IF FOUND THEN
+        o_outcome := 'unchanged';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+      END IF;
+      SELECT * INTO v_holder FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id;
+      IF FOUND THEN
+        IF retool_sync.canonical_email(v_holder."email") = v_key THEN
+          CONTINUE; -- an identical call committed this row after the UPDATE looked: go round and take it
+        END IF;
+        RAISE LOG 'retool_sync refused a % call for %: the row of that id has another email (row %)', p_source, p_retool_user_id, v_holder."id";
+        RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'retool_sync.sync_user_outcome: this Retool user id or email address already belongs to another row, so this sign-in cannot be synced', HINT = 'Ask a Retool admin: they can see the details in the database server''s log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.';
+      END IF;
+    END IF;
+    IF v_link THEN
+      SELECT * INTO v_row FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key AND "retool_user_id" IS NULL LIMIT 1 FOR UPDATE;
+      IF FOUND THEN
+        BEGIN
+        UPDATE "public"."users" SET "retool_user_id" = p_retool_user_id,
+          "email" = CASE WHEN v_trusted THEN v_email ELSE "email" END,
+          "first_name" = CASE WHEN v_trusted THEN coalesce(v_first, "first_name") ELSE coalesce("first_name", v_first) END,
+          "last_name" = CASE WHEN v_trusted THEN coalesce(v_last, "last_name") ELSE coalesce("last_name", v_last) END,
+          "active" = coalesce(p_active, "active", true),
+          "created_at" = coalesce("created_at", now()),
+          "updated_at" = now(),
+          "last_seen_at" = coalesce(v_seen, "last_seen_at")
+        WHERE "id" = v_row."id" AND "retool_user_id" IS NULL
+        RETURNING * INTO v_row;
+        EXCEPTION WHEN unique_violation THEN
+          CONTINUE; -- another row was linked to this address meanwhile: go round, and the conflict is settled below
+        END;
+        IF FOUND THEN
+        o_outcome := 'linked';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+        END IF;
+      END IF;
+    END IF;
+    INSERT INTO "public"."users" ("retool_user_id", "email", "first_name", "last_name", "active", "created_at", "updated_at", "last_seen_at")
+    VALUES (p_retool_user_id, v_email, v_first, v_last, coalesce(p_active, true), now(), now(), v_seen)
+    ON CONFLICT DO NOTHING
+    RETURNING * INTO v_row;
+    IF FOUND THEN
+        o_outcome := 'created';
+        o_user := ROW(v_row."retool_user_id"::text, v_row."email"::text, v_row."first_name"::text, v_row."last_name"::text, v_row."active"::boolean, v_row."created_at"::timestamptz, v_row."updated_at"::timestamptz, v_row."last_seen_at"::timestamptz, v_row."id"::text)::retool_sync.synced_user;
+        RETURN o_user;
+    END IF;
+    PERFORM 1 FROM "public"."users" WHERE "retool_user_id" = p_retool_user_id;
+    IF FOUND THEN
+      CONTINUE; -- a concurrent first call for the same user won; go round and update that row
+    END IF;
+    SELECT * INTO v_holder FROM "public"."users" WHERE retool_sync.canonical_email("email") = v_key ORDER BY "retool_user_id" NULLS LAST LIMIT 1;
+    IF FOUND THEN
+      IF v_holder."retool_user_id" IS NULL AND v_link THEN
+        CONTINUE; -- the row appeared after we looked; go round and link it
+      END IF;
+      IF NOT v_trusted THEN
+        RAISE LOG 'retool_sync refused a % call for %: the email belongs to row % (Retool id %)', p_source, p_retool_user_id, v_holder."id", coalesce(v_holder."retool_user_id", 'none');
+        RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'retool_sync.sync_user_outcome: this Retool user id or email address already belongs to another row, so this sign-in cannot be synced', HINT = 'Ask a Retool admin: they can see the details in the database server''s log (retool_sync refused), and repair the row with npm run reconcile -- --apply or by hand.';
+      END IF;
+      IF v_holder."retool_user_id" IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: row %s has the email %s but no Retool id, and a %s call may not link it to %s', v_holder."id", coalesce(quote_literal(left(v_email, 80)), 'NULL'), p_source, p_retool_user_id),
+      HINT = 'The Continue page''s data comes from the browser, so it may not claim an existing row by email. Link it with a trusted source (`npm run backfill`), or set retool_user_id on that row by hand.';
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: the email %s already belongs to Retool user %s (row %s), not to %s', coalesce(quote_literal(left(v_email, 80)), 'NULL'), v_holder."retool_user_id", v_holder."id", p_retool_user_id),
+      HINT = 'Retool emails are unique, so that row is out of date or this call is forged: run `npm run reconcile` to see which, then retry.';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = '23505',
+      MESSAGE = format('retool_sync.sync_user_outcome: inserting %s conflicted with a unique constraint of %s other than the Retool id and email', p_retool_user_id, 'public.users'),
+      HINT = 'Check the table''s other unique indexes; sync_user only fills the Retool columns.';
+  END LOOP;
+  RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = format('retool_sync.sync_user_outcome: could not settle %s after 3 attempts under concurrent changes', p_retool_user_id),
+      HINT = 'Retry the call.';
+END
+$sync$;
 
 DROP FUNCTION IF EXISTS retool_sync.reconcile_users(jsonb);
 

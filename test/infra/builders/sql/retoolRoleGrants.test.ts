@@ -279,8 +279,9 @@ describe("the functions of schema retool_sync", () => {
         for (const f of r.rows) {
           // canonical_email is plain SQL the others call; it needs no rights of its own.
           if (f.proname === "canonical_email") continue;
-          // The sync paths also pin their lock timeout and keep LOG lines from the caller.
-          const syncPath = ["sync_user_outcome", "sync_users"].includes(f.proname);
+          // The sync paths (the core, the batch, and the two entry points that run the core's steps
+          // themselves) also pin their lock timeout and keep LOG lines from the caller.
+          const syncPath = ["sync_user_outcome", "sync_users", "sync_page_user", "sync_retool_user"].includes(f.proname);
           const config = ["search_path=pg_catalog, pg_temp", ...(syncPath ? ["lock_timeout=2s", "client_min_messages=notice"] : [])];
           expect([f.proname, f.prosecdef, f.proconfig]).toEqual([f.proname, true, config]);
         }
