@@ -20,7 +20,7 @@ import { progress } from "../ops/cli/progress";
 import { startEmbeddedPostgres } from "../ops/postgres/embeddedPostgres";
 import { freePort } from "../ops/postgres/freePort";
 import { createLoginRoles } from "../ops/postgres/loginRoles";
-import { backfill } from "../ops/sync/userBatches";
+import { backfill, PAGES_PER_STATEMENT } from "../ops/sync/userBatches";
 
 /** The client's default rate limit on Retool's API (retool.rateLimitPerMinute). */
 const RETOOL_RATE_PER_MINUTE = 45;
@@ -39,9 +39,15 @@ if (require.main === module) {
     .name("bench:backfill")
     .description("Backfill throughput from a local Retool stand-in, against a bare COPY of the same rows.")
     .option("--users <n>", "Retool users to serve", wholeNumber(), 100_000)
+    .option(
+      "--pages-per-statement <n>",
+      "the most Retool pages one sync_users statement carries (1: the shape before read-ahead)",
+      wholeNumber(),
+      PAGES_PER_STATEMENT,
+    )
     .option("--json", "print the figures as JSON")
     .parse();
-  const o = program.opts<{ users: number; json?: boolean }>();
+  const o = program.opts<{ users: number; pagesPerStatement: number; json?: boolean }>();
   runMain(async () => {
     const pg = await startEmbeddedPostgres({ port: await freePort(), password: "bench", settings: { shared_preload_libraries: "pg_stat_statements" } });
     const users = Array.from({ length: o.users }, (_, i) => retoolUser(i + 1, { active: i % 50 !== 0 }));
@@ -90,6 +96,7 @@ if (require.main === module) {
         api: new RetoolClient({ url: fake.url, token: "bench", rateLimitPerMinute: 0 }),
         db,
         runKey: "bench",
+        pagesPerStatement: o.pagesPerStatement,
         onPage: (p) => bar.increment(p.users.length),
       });
       const totalMs = backfillTime();
@@ -132,6 +139,7 @@ if (require.main === module) {
         rateLimitFloorMs: Math.round((requests / RETOOL_RATE_PER_MINUTE) * 60_000),
         apiRequests: requests,
         expectedRequests: Math.ceil(o.users / 100),
+        pagesPerStatement: o.pagesPerStatement,
         // Fewer than the requests when Retool delivered faster than the database wrote.
         syncUsersStatements: statements,
         client: {

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 879395e2805abd58f1a1313120835f9e7a09263630209ef2315621b3d73e329b
+-- checksum 984739400c7b74660a969a18d44243ead97e2124cf7fa77c342a8814d88d310d
 -- runs in one transaction
 
 BEGIN;
@@ -397,7 +397,7 @@ BEGIN
       OR coalesce(char_length(p.first) > 36 OR p.first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
       OR coalesce(char_length(p.last) > 36 OR p.last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
       OR coalesce(NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p.active IS NOT NULL, false)) AS fresh
-        FROM (SELECT p.*, retool_sync.canonical_email(p.email) AS key
+        FROM (SELECT p.*
         FROM (SELECT e.ord, e.u->>'id' AS id, CASE WHEN e.bounded THEN normalize(btrim(e.u->>'email', ' '), NFC) END AS email,
                      CASE WHEN e.bounded THEN nullif(btrim(e.u->>'first_name', ' '), '') END AS first, CASE WHEN e.bounded THEN nullif(btrim(e.u->>'last_name', ' '), '') END AS last, CASE jsonb_typeof(e.u->'active') WHEN 'boolean' THEN (e.u->>'active')::boolean END AS active
               FROM (SELECT e.*, CASE

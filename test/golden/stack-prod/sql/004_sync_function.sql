@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of retool.users: the write path, the batch path and the Retool roles' entry points
--- checksum 6d62c66245dce941ee425aa1315dfde87383e558588435e06118e956de7b066d
+-- checksum 20528db11490c6541816d94bebfac8f64f5f84f5b576e97be64bc8149bec0c1a
 -- runs in one transaction
 
 BEGIN;
@@ -397,7 +397,7 @@ BEGIN
       OR coalesce(char_length(p.first) > 36 OR p.first ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
       OR coalesce(char_length(p.last) > 36 OR p.last ~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]', false)
       OR coalesce(NOT (p_source IN ('event', 'backfill', 'reconcile')) AND p.active IS NOT NULL, false)) AS fresh
-        FROM (SELECT p.*, retool_sync.canonical_email(p.email) AS key
+        FROM (SELECT p.*
         FROM (SELECT e.ord, e.u->>'id' AS id, CASE WHEN e.bounded THEN normalize(btrim(e.u->>'email', ' '), NFC) END AS email,
                      CASE WHEN e.bounded THEN nullif(btrim(e.u->>'first_name', ' '), '') END AS first, CASE WHEN e.bounded THEN nullif(btrim(e.u->>'last_name', ' '), '') END AS last, CASE jsonb_typeof(e.u->'active') WHEN 'boolean' THEN (e.u->>'active')::boolean END AS active
               FROM (SELECT e.*, CASE
