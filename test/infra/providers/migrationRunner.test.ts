@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Migration, withChecksums } from "../../../infra/builders/sql/migration";
 import { allMigrations } from "../../../infra/builders/sql/migrations";
+import { ADOPT_LOCK_TIMEOUT_MS } from "../../../infra/builders/sql/usersTable";
 import { appliedChecksums, applyMigrations, MigrationError, MigrationLockTimeout } from "../../../infra/providers/migrationRunner";
 import { connect, createStackRoles, freshDatabase } from "../../support/database";
 import { provision, tableDump } from "../../support/provisioned";
@@ -173,7 +174,7 @@ describe("adopt mode on a busy table", () => {
       await holder.query("BEGIN; SELECT * FROM public.people");
       const lines: string[] = [];
       const run = applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l) });
-      await until("the runner to step aside", () => lines.some((l) => /002_users_table: table busy, lock not granted within 100 ms; retrying/.test(l)));
+      await until("the runner to step aside", () => lines.some((l) => new RegExp(`002_users_table: table busy, lock not granted within ${ADOPT_LOCK_TIMEOUT_MS} ms; retrying`).test(l)));
       await holder.query("COMMIT");
       const report = await run;
       expect(report.applied).toContain("003_users_table_indexes");
@@ -197,7 +198,7 @@ describe("adopt mode on a table that stays busy", () => {
       expect(error).toBeInstanceOf(MigrationError);
       expect(error.message).toMatch(/^Migration 002_users_table failed and was rolled back: .*lock timeout/);
       expect(lines.filter((l) => /table busy/.test(l))).toHaveLength(3);
-      // Three back-offs of at most 2 s each, and four waits of 100 ms: bounded, not forever.
+      // Three back-offs of at most 2 s each, and four waits of the lock timeout: bounded, not forever.
       expect(Date.now() - started).toBeLessThan(10_000);
       const cols = await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'people' AND column_name LIKE 'retool%'");
       expect(cols.rows[0].n).toBe(0);

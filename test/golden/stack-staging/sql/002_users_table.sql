@@ -4,7 +4,7 @@
 
 BEGIN;
 
-SET LOCAL lock_timeout = '100ms';
+SET LOCAL lock_timeout = '30ms';
 
 SET LOCAL statement_timeout = '300000ms';
 
