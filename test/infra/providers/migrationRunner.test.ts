@@ -174,7 +174,9 @@ describe("adopt mode on a busy table", () => {
       await holder.query("BEGIN; SELECT * FROM public.people");
       const lines: string[] = [];
       const run = applyMigrations(client, withChecksums(allMigrations(settings)), { log: (l) => lines.push(l) });
-      await until("the runner to step aside", () => lines.some((l) => new RegExp(`002_users_table: table busy, lock not granted within ${ADOPT_LOCK_TIMEOUT_MS} ms; retrying`).test(l)));
+      await until("the runner to step aside", () =>
+        lines.some((l) => new RegExp(`002_users_table: table busy, lock not granted within ${ADOPT_LOCK_TIMEOUT_MS} ms; retrying`).test(l)),
+      );
       await holder.query("COMMIT");
       const report = await run;
       expect(report.applied).toContain("003_users_table_indexes");
