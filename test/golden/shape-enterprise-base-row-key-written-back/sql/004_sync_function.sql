@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.users: the write path, the batch path and the Retool roles' entry points
--- checksum 984739400c7b74660a969a18d44243ead97e2124cf7fa77c342a8814d88d310d
+-- checksum 336cb1ce500466d172a0a4bf13d9f17834a8387f1d47c3db50d534ea15a42eee
 -- runs in one transaction
 
 BEGIN;
@@ -411,7 +411,8 @@ BEGIN
       OR coalesce(octet_length(e.u->>'email') > 1024, false)
       OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
       OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
-                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                    OFFSET 0) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p
       ), inserted AS (
@@ -448,7 +449,8 @@ BEGIN
       OR coalesce(octet_length(e.u->>'email') > 1024, false)
       OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
       OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
-                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                    OFFSET 0) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p) AS p
         LEFT JOIN LATERAL (SELECT true AS hit FROM "public"."users" t WHERE t."retool_user_id" = p.id LIMIT 1) AS by_id ON true

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of retool.users: the write path, the batch path and the Retool roles' entry points
--- checksum 20528db11490c6541816d94bebfac8f64f5f84f5b576e97be64bc8149bec0c1a
+-- checksum 65ae703d9e77c5312d7ea231f4ddb534c558be9bfdf6a195f5134bf9e7027b73
 -- runs in one transaction
 
 BEGIN;
@@ -411,7 +411,8 @@ BEGIN
       OR coalesce(octet_length(e.u->>'email') > 1024, false)
       OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
       OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
-                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                    OFFSET 0) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p
       ), inserted AS (
@@ -448,7 +449,8 @@ BEGIN
       OR coalesce(octet_length(e.u->>'email') > 1024, false)
       OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
       OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
-                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                    FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                    OFFSET 0) AS e
               OFFSET 0) AS p
         OFFSET 0) AS p) AS p
         LEFT JOIN LATERAL (SELECT true AS hit FROM "retool"."users" t WHERE t."retool_user_id" = p.id LIMIT 1) AS by_id ON true

@@ -1,5 +1,5 @@
 -- 004_sync_function: the sync functions of public.customers: the write path, the batch path and the Retool roles' entry points
--- checksum a11e42cbcfd3db78fa726b362576f4641660d7d8c808fe6d97a774f9b67b1840
+-- checksum 93bd40d9cd720976d76b69ecef6fa9ddf740af785b5948b7802570a45b41d2d4
 -- runs in one transaction
 
 BEGIN;
@@ -423,7 +423,8 @@ BEGIN
     OR coalesce(octet_length(e.u->>'email') > 1024, false)
     OR coalesce(octet_length(e.u->>'first_name') > 1024, false)
     OR coalesce(octet_length(e.u->>'last_name') > 1024, false)) AS bounded
-                  FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)) AS e
+                  FROM jsonb_array_elements(p_users) WITH ORDINALITY AS e(u, ord)
+                  OFFSET 0) AS e
             OFFSET 0) AS p
       OFFSET 0) AS p) AS p
       LEFT JOIN LATERAL (SELECT true AS hit FROM "public"."customers" t WHERE t."retool_user_id" = p.id LIMIT 1) AS by_id ON true
