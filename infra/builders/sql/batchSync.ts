@@ -126,7 +126,8 @@ function insertNewUsers(settings: StackSettings): string {
   return insertFresh(candidates);
 }
 
-const SOURCE_CHECK = `IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
+/** The batch's own arguments (source, page count, the users list), checked before any user is read. */
+const ARGUMENT_CHECKS = `IF p_source IS NULL OR p_source NOT IN (${BATCH_SOURCES.map(literal).join(", ")}) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('${BATCH_FUNCTION}: p_source %s is not a batch source', coalesce(quote_literal(p_source), 'NULL')),
       HINT = 'Use backfill or reconcile: batches carry Retool''s own user list.';
   END IF;
@@ -181,7 +182,7 @@ DECLARE
   v_created text[] := '{}';
   v_rest bigint[]; -- page positions that go one by one; NULL: all of them
 BEGIN
-  ${SOURCE_CHECK}
+  ${ARGUMENT_CHECKS}
   -- The set-based attempt is a guess: when a row it meets is held by another session, it gives
   -- up fast, and the users go one by one, where a held row is skipped and reported.
   PERFORM pg_catalog.set_config('lock_timeout', ${literal(SET_ATTEMPT_LOCK_TIMEOUT)}, true);

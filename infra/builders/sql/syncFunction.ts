@@ -41,6 +41,11 @@ const CALL_VALUES: SyncValues = {
 
 type Columns = ReturnType<typeof ruleColumns>;
 
+/** One user's arguments, as every function of the steps takes them. */
+const USER_PARAMS = ["p_retool_user_id text", "p_email text", "p_first_name text", "p_last_name text"];
+/** The core's (and sync_user's): the user, and the source and active flag the entry points fix. */
+const CORE_PARAMS = [...USER_PARAMS, "p_source text", "p_active boolean DEFAULT NULL"];
+
 /** A row of the users table as the fields of synced_user, in order (what INTO a synced_user takes). */
 function syncedUserFields(c: UsersTableColumns, row: string): string {
   const byField: Record<(typeof SYNCED_USER_FIELDS)[number][0], string> = {
@@ -222,6 +227,8 @@ function knownUser(s: Steps): string {
  */
 function linkByEmail(s: Steps, adopted: boolean): string {
   const { c, col, T } = s;
+  // One UPDATE for both kinds of call: the names follow profileAfter's rule for the call's trust.
+  const [trusted, claimed] = [profileAfter(col, true), profileAfter(col, false)];
   const ambiguity = adopted
     ? `
       SELECT count(*) INTO v_matches FROM ${T} WHERE ${emailKey(col.email)} = v_key AND ${col.id} IS NULL;
@@ -239,8 +246,8 @@ function linkByEmail(s: Steps, adopted: boolean): string {
         BEGIN
         UPDATE ${T} SET ${col.id} = p_retool_user_id,
           ${col.email} = CASE WHEN v_trusted THEN v_email ELSE ${col.email} END,
-          ${col.first} = CASE WHEN v_trusted THEN coalesce(v_first, ${col.first}) ELSE coalesce(${col.first}, v_first) END,
-          ${col.last} = CASE WHEN v_trusted THEN coalesce(v_last, ${col.last}) ELSE coalesce(${col.last}, v_last) END,
+          ${col.first} = CASE WHEN v_trusted THEN ${trusted[0]} ELSE ${claimed[0]} END,
+          ${col.last} = CASE WHEN v_trusted THEN ${trusted[1]} ELSE ${claimed[1]} END,
           ${col.active} = coalesce(p_active, ${col.active}, true),
           ${col.createdAt} = coalesce(${col.createdAt}, now()),
           ${col.updatedAt} = now(),
@@ -376,7 +383,7 @@ $sync$`;
 function coreFunction(settings: StackSettings): string {
   return syncFunction(settings, {
     name: CORE_FUNCTION,
-    params: [...USER_PARAMS, "p_source text", "p_active boolean DEFAULT NULL", "OUT o_outcome text", `OUT o_user ${SYNCED_USER_TYPE}`],
+    params: [...CORE_PARAMS, "OUT o_outcome text", `OUT o_user ${SYNCED_USER_TYPE}`],
     fixed: [],
     ending: "RETURN;",
   });
@@ -402,19 +409,17 @@ export function entryPointFunction(settings: StackSettings, entry: EntryPoint, {
   });
 }
 
-/** A function that runs the core with a fixed source and returns its user. */
-export function coreWrapper(name: string, params: string[], source: string, active: string): string {
-  return `CREATE OR REPLACE FUNCTION ${name}(
-  ${params.join(",\n  ")}
+/** sync_user: the core without its outcome, for the admin's own use (psql, tests). */
+function syncUserFunction(): string {
+  return `CREATE OR REPLACE FUNCTION ${SYNC_FUNCTION}(
+  ${CORE_PARAMS.join(",\n  ")}
 )
 RETURNS ${SYNCED_USER_TYPE}
 ${securityDefiner("sql", "VOLATILE")}
 AS $wrap$
-  SELECT (s.o_user).* FROM ${CORE_FUNCTION}(p_retool_user_id, p_email, p_first_name, p_last_name, ${source}, ${active}) AS s
+  SELECT (s.o_user).* FROM ${CORE_FUNCTION}(p_retool_user_id, p_email, p_first_name, p_last_name, p_source, p_active) AS s
 $wrap$`;
 }
-
-export const USER_PARAMS = ["p_retool_user_id text", "p_email text", "p_first_name text", "p_last_name text"];
 
 /**
  * The type every entry point returns. A release that changes its fields replaces it: our own
@@ -481,10 +486,5 @@ $drop$`;
 
 /** The core and the admin's plain sync_user, in the statements migration 004 runs. */
 export function coreStatements(settings: StackSettings): string[] {
-  return [
-    syncedUserType(),
-    dropOutdated([CORE_SIGNATURE, SYNC_SIGNATURE]),
-    coreFunction(settings),
-    coreWrapper(SYNC_FUNCTION, [...USER_PARAMS, "p_source text", "p_active boolean DEFAULT NULL"], "p_source", "p_active"),
-  ];
+  return [syncedUserType(), dropOutdated([CORE_SIGNATURE, SYNC_SIGNATURE]), coreFunction(settings), syncUserFunction()];
 }
