@@ -285,7 +285,7 @@ async function adoptStall(conn: PgConnection, o: Options) {
     migrationMs: t1 - t0,
     lockRetries: lockWaits.filter((l) => l.includes("table busy")).length,
     writesDuringMigration: during.length,
-    longestStallMs: max(during),
+    longestStallMs: worst?.ms ?? 0,
     longestStallAtMs: worstAtMs,
     longestStallBeside: overlapping.map((l) => `${l.granted ? "held" : "waiting"} ${l.mode}: ${l.statement}`),
     baselineLongestMs: max(baseline),
